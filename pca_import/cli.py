@@ -1,0 +1,176 @@
+"""The `pca-import` command line: the rule engine with text or JSON out, plus one-shot AWS commands.
+
+Exit codes (all commands): 0 importable / success (warnings allowed), 1 not importable / the AWS step
+failed, 2 usage error or unreadable input. `validate`, `rules` and `tf-external` never import boto3 or pulumi.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .engine import DEFAULT_PROFILE, PROFILES, catalogue, validate_import
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _read(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def cmd_validate(args) -> int:
+    if [args.certificate, args.chain, args.csr].count("-") > 1:
+        raise UsageError("only one of --certificate, --chain, --csr can be read from stdin (-)")
+    report = validate_import(_read(args.certificate), _read(args.chain), csr=_read(args.csr),
+                             ca_type=args.ca_type, profile=args.profile,
+                             expiry_warning_days=args.expiry_warning_days)
+    print(report.to_json() if args.json else report.to_text())
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def cmd_rules(args) -> int:
+    rules = catalogue()
+    if args.json:
+        print(json.dumps(rules, indent=2))
+        return EXIT_OK
+    for r in rules:
+        sev = r["severity"] if r["severity"] == r["strict_severity"] else f"{r['severity']} (strict: {r['strict_severity']})"
+        print(f"{r['code']:9} {sev:8} {r['title']}\n          cites: {r['citation']}")
+    return EXIT_OK
+
+
+def cmd_tf_external(args) -> int:
+    """Terraform `external` data source: JSON query on stdin, flat string map on stdout."""
+    try:
+        query = json.loads(sys.stdin.read() or "{}")
+        if not isinstance(query, dict):
+            raise ValueError("the query must be a JSON object")
+    except ValueError as exc:
+        print(f"pca-import tf-external: the query is not a JSON object of strings: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = validate_import(query.get("certificate") or None, query.get("certificate_chain") or None,
+                             csr=query.get("csr") or None, ca_type=query.get("ca_type") or None,
+                             profile=query.get("profile") or DEFAULT_PROFILE)
+    if not report.ok:
+        print("pca-import: the CA certificate is not importable:\n" + report.to_text(), file=sys.stderr)
+        return EXIT_INVALID
+    out = {"ok": "true", "ca_type": report.ca_type or "", "certificate": report.certificate or "",
+           "certificate_chain": report.certificate_chain or "",
+           "warnings": "\n".join(f.to_text() for f in report.warnings)}
+    out.update({k: str(v) for k, v in report.facts.items()})
+    print(json.dumps(out))
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from .aws import AwsError, PrivateCa
+    pca = PrivateCa.from_environment()
+    try:
+        result = pca.import_certificate(args.ca_arn, _read(args.certificate), _read(args.chain),
+                                        profile=args.profile)
+    except AwsError as exc:
+        print(str(exc), file=sys.stderr)
+        if exc.report is not None:
+            print(exc.report.to_text(), file=sys.stderr)
+        return EXIT_INVALID
+    print(json.dumps(result, indent=2) if args.json else
+          f"{'imported' if result['imported'] else 'already held (no import call)'}: "
+          f"{result['subject']} serial {result['serial']} into {args.ca_arn} ({result['status']}), "
+          f"expires {result['not_after']}")
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    from .aws import AwsError, PrivateCa
+    try:
+        st = PrivateCa.from_environment().status(args.ca_arn)
+    except AwsError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INVALID
+    if args.json:
+        print(json.dumps(st, indent=2))
+    else:
+        for k in ("arn", "type", "status", "key_algorithm", "subject", "serial", "not_after", "days_left"):
+            print(f"{k:14} {st.get(k, '')}")
+    return EXIT_OK
+
+
+def cmd_emulator(args) -> int:
+    from .emulator import serve
+    serve(port=args.port, host=args.host)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pca-import", description="Check and import CA certificates into AWS Private CA.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a CA certificate and chain against every AWS import rule")
+    v.add_argument("--certificate", required=True, metavar="PATH", help="PEM CA certificate (- for stdin)")
+    v.add_argument("--chain", metavar="PATH", help="PEM chain: issuer first, root last")
+    v.add_argument("--csr", metavar="PATH", help="the CA's CSR, to check the key matches")
+    v.add_argument("--ca-type", choices=["ROOT", "SUBORDINATE"], type=str.upper)
+    v.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    v.add_argument("--expiry-warning-days", type=int, default=30)
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(fn=cmd_validate)
+
+    r = sub.add_parser("rules", help="print the rule catalogue")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(fn=cmd_rules)
+
+    t = sub.add_parser("tf-external", help="the check as a Terraform `external` data source program")
+    t.set_defaults(fn=cmd_tf_external)
+
+    i = sub.add_parser("import", help="validate against the live CA, then import")
+    i.add_argument("--ca-arn", required=True)
+    i.add_argument("--certificate", required=True, metavar="PATH")
+    i.add_argument("--chain", metavar="PATH")
+    i.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(fn=cmd_import)
+
+    s = sub.add_parser("status", help="what the CA holds, its validity and days left")
+    s.add_argument("--ca-arn", required=True)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_status)
+
+    e = sub.add_parser("emulator", help="run the local Private CA (moto server with faithful ACM PCA rules)")
+    e.add_argument("--port", type=int, default=5055)
+    e.add_argument("--host", default="127.0.0.1")
+    e.set_defaults(fn=cmd_emulator)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return args.fn(args)
+    except UsageError as exc:
+        print(f"pca-import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:
+        print(f"pca-import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

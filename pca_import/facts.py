@@ -1,0 +1,206 @@
+"""Parsed facts about one import request, computed once and shared by every rule.
+
+Every expensive step (DER parsing, extension decoding, signature checks) is cached here, so the
+engine does each of them at most once however many rules look at the result.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+
+from .pem import PemDocument, der_to_pem, split_pem
+
+ROOT, SUBORDINATE = "ROOT", "SUBORDINATE"
+
+
+def short_name(name: x509.Name) -> str:
+    """`CN=Ext Root` when there is a common name, else the whole RFC 4514 string."""
+    cns = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    if cns:
+        return f"CN={cns[0].value}"
+    return name.rfc4514_string() or "<empty subject>"
+
+
+class CertInfo:
+    """One certificate of the request (the imported one or a chain entry) and its cached facts."""
+
+    def __init__(self, location: str, der: bytes | None):
+        self.location = location
+        self.der = der
+        self.parse_error: str | None = None
+        self.cert: x509.Certificate | None = None
+        if der is None:
+            self.parse_error = "its base64 body is not valid base64"
+            return
+        try:
+            self.cert = x509.load_der_x509_certificate(der)
+        except ValueError as exc:
+            self.parse_error = str(exc) or "not an X.509 certificate"
+
+    @property
+    def label(self) -> str:
+        """`chain[1] (CN=Ext Intermediate)`: position and subject, as a person would say it."""
+        if self.cert is None:
+            return self.location
+        return f"{self.location} ({short_name(self.cert.subject)})"
+
+    @cached_property
+    def extensions(self) -> x509.Extensions | None:
+        try:
+            return self.cert.extensions if self.cert is not None else None
+        except (ValueError, x509.DuplicateExtension) as exc:
+            self.extension_error = str(exc)
+            return None
+
+    extension_error: str | None = None
+
+    def ext(self, ext_type):
+        exts = self.extensions
+        if exts is None:
+            return None
+        try:
+            return exts.get_extension_for_class(ext_type)
+        except x509.ExtensionNotFound:
+            return None
+
+    @cached_property
+    def self_issued(self) -> bool:
+        return self.cert is not None and self.cert.issuer == self.cert.subject
+
+    @cached_property
+    def self_signed(self) -> bool:
+        """Issuer equals subject *and* the certificate's own key verifies its signature."""
+        return self.self_issued and signed_by(self, self)
+
+    @cached_property
+    def spki(self) -> bytes | None:
+        if self.cert is None:
+            return None
+        return self.cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    def not_before(self) -> dt.datetime:
+        return self.cert.not_valid_before_utc
+
+    def not_after(self) -> dt.datetime:
+        return self.cert.not_valid_after_utc
+
+
+_SIG_CACHE_ATTR = "_signed_by_cache"
+
+
+def signed_by(child: CertInfo, issuer: CertInfo) -> bool:
+    """True when `issuer`'s name matches and its key verifies `child`'s signature (cached per pair)."""
+    cache = child.__dict__.setdefault(_SIG_CACHE_ATTR, {})
+    key = id(issuer)
+    if key not in cache:
+        ok = False
+        if child.cert is not None and issuer.cert is not None:
+            try:
+                child.cert.verify_directly_issued_by(issuer.cert)
+                ok = True
+            except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+                ok = False
+        cache[key] = ok
+    return cache[key]
+
+
+@dataclass
+class Facts:
+    """Everything the rules may look at for one request."""
+
+    certificate_doc: PemDocument
+    chain_doc: PemDocument
+    chain_given: bool
+    csr_bytes: bytes | None
+    requested_type: str | None
+    ca_status: str | None
+    profile: str
+    now: dt.datetime
+    expiry_warning_days: int
+    certificate: CertInfo | None = None
+    chain: list[CertInfo] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, certificate, chain, *, csr, ca_type, ca_status, profile, now, expiry_warning_days) -> "Facts":
+        cert_doc = split_pem(certificate)
+        chain_doc = split_pem(chain)
+        facts = cls(
+            certificate_doc=cert_doc, chain_doc=chain_doc,
+            chain_given=not chain_doc.empty,
+            csr_bytes=csr if not isinstance(csr, str) else csr.encode(),
+            requested_type=ca_type.upper() if ca_type else None,
+            ca_status=ca_status.upper() if ca_status else None,
+            profile=profile, now=now or dt.datetime.now(dt.timezone.utc),
+            expiry_warning_days=expiry_warning_days,
+        )
+        cert_ders = cert_doc.certificate_ders
+        if len(cert_ders) == 1:
+            facts.certificate = CertInfo("certificate", cert_ders[0])
+        facts.chain = [CertInfo(f"chain[{i}]", der) for i, der in enumerate(chain_doc.certificate_ders)]
+        return facts
+
+    # ---- derived facts -------------------------------------------------------------------------
+
+    @property
+    def cert(self) -> x509.Certificate | None:
+        return self.certificate.cert if self.certificate else None
+
+    @cached_property
+    def chain_parsed(self) -> bool:
+        return all(c.cert is not None for c in self.chain)
+
+    @cached_property
+    def ca_type(self) -> str | None:
+        """ROOT or SUBORDINATE: as requested, else inferred (self-signed means root)."""
+        if self.requested_type:
+            return self.requested_type
+        if self.cert is None:
+            return None
+        return ROOT if self.certificate.self_signed else SUBORDINATE
+
+    @cached_property
+    def path(self) -> list[CertInfo]:
+        """The certificate followed by the chain, in the order given."""
+        return ([self.certificate] if self.certificate else []) + self.chain
+
+    @cached_property
+    def canonical_certificate(self) -> bytes | None:
+        if self.certificate is None or self.certificate.der is None:
+            return None
+        return der_to_pem(self.certificate.der)
+
+    @cached_property
+    def canonical_chain(self) -> bytes | None:
+        ders = [c.der for c in self.chain if c.der is not None]
+        if not ders:
+            return None
+        return b"".join(der_to_pem(d) for d in ders)
+
+    @cached_property
+    def csr(self) -> x509.CertificateSigningRequest | None:
+        data = self.csr_bytes
+        if not data:
+            return None
+        try:
+            if b"-----BEGIN" in data:
+                return x509.load_pem_x509_csr(data)
+            return x509.load_der_x509_csr(data)
+        except ValueError:
+            return None
+
+    @cached_property
+    def csr_spki(self) -> bytes | None:
+        if self.csr is None:
+            return None
+        return self.csr.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def fingerprint_sha256(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex(":").upper()

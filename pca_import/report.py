@@ -1,0 +1,76 @@
+"""Findings and the report the rule engine returns; text and JSON renderings."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ERROR, WARNING, NOTICE = "error", "warning", "notice"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
+
+
+def _natural(location: str) -> list:
+    """`chain[2]` sorts before `chain[10]`."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", location)]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: a stable rule code, its severity, a message that names the fix, and where it is."""
+
+    code: str
+    severity: str
+    message: str
+    location: str
+    citation: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def to_text(self) -> str:
+        return f"{self.severity.upper():7} {self.code} {self.location}: {self.message}"
+
+
+@dataclass
+class Report:
+    """The result of validating one import: findings plus the facts the adapters need."""
+
+    findings: list[Finding] = field(default_factory=list)
+    certificate: str | None = None          # canonical PEM that would be sent
+    certificate_chain: str | None = None    # canonical PEM chain that would be sent
+    ca_type: str | None = None              # ROOT or SUBORDINATE (given or inferred)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda f: (SEVERITY_ORDER[f.severity], _natural(f.location), f.code))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "findings": [f.to_dict() for f in self.sorted_findings()]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_text(self) -> str:
+        lines = [f.to_text() for f in self.sorted_findings()]
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        verdict = "importable" if self.ok else "NOT importable"
+        kind = f" as {self.ca_type}" if self.ca_type else ""
+        lines.append(f"{verdict}{kind}: {n_err} error(s), {n_warn} warning(s)")
+        return "\n".join(lines)

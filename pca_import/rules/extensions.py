@@ -1,0 +1,109 @@
+"""Extension rules: basic constraints, which extensions may be critical, key usage."""
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from ..facts import Facts
+from .registry import ERROR, WARNING, rule
+
+# "AWS Private CA allows the following extensions to be marked critical in the imported CA certificate or chain."
+ALLOWED_CRITICAL = {
+    ExtensionOID.BASIC_CONSTRAINTS: "basic constraints",
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME: "subject alternative names",
+    ExtensionOID.KEY_USAGE: "key usage",
+    ExtensionOID.EXTENDED_KEY_USAGE: "extended key usage",
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER: "authority key identifier",
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER: "subject key identifier",
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME: "issuer alternative name",
+    ExtensionOID.SUBJECT_DIRECTORY_ATTRIBUTES: "subject directory attributes",
+    ExtensionOID.SUBJECT_INFORMATION_ACCESS: "subject information access",
+    ExtensionOID.CERTIFICATE_POLICIES: "certificate policies",
+    ExtensionOID.POLICY_MAPPINGS: "policy mappings",
+    ExtensionOID.INHIBIT_ANY_POLICY: "inhibit anyPolicy",
+}
+# "AWS Private CA rejects the following extensions when they are marked critical ..."
+REJECTED_CRITICAL = {
+    ExtensionOID.POLICY_CONSTRAINTS: "policy constraints",
+    ExtensionOID.CRL_DISTRIBUTION_POINTS: "CRL distribution points",
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS: "authority information access",
+    ExtensionOID.FRESHEST_CRL: "freshest CRL",
+}
+
+
+def _parsed(f: Facts):
+    return [c for c in f.path if c.cert is not None and c.extensions is not None]
+
+
+@rule("BC001", ERROR, "Basic constraints present",
+      "Basic constraints (must be marked critical). Basic constraints must be present, critical and CA=true "
+      "(AWS Private CA RFC compliance page).")
+def bc_present(f: Facts):
+    for c in _parsed(f):
+        if c.ext(x509.BasicConstraints) is None:
+            yield None, (f"{c.label} has no basic constraints extension, so it is not a CA certificate: re-issue it "
+                         "with a critical basicConstraints CA:TRUE (e.g. a CA template or openssl `-extensions v3_ca`)"), c.location
+
+
+@rule("BC002", ERROR, "Basic constraints marked critical",
+      "Basic constraints (must be marked critical).")
+def bc_critical(f: Facts):
+    for c in _parsed(f):
+        e = c.ext(x509.BasicConstraints)
+        if e is not None and not e.critical:
+            yield None, (f"{c.label} has basic constraints that are not marked critical: re-issue it with "
+                         "`basicConstraints = critical, CA:TRUE`"), c.location
+
+
+@rule("BC003", ERROR, "Basic constraints CA=true",
+      "Basic constraints must be present, critical and CA=true (AWS Private CA RFC compliance page).")
+def bc_ca_true(f: Facts):
+    for c in _parsed(f):
+        e = c.ext(x509.BasicConstraints)
+        if e is not None and not e.value.ca:
+            yield None, (f"{c.label} is an end-entity certificate (basic constraints CA=false), not a CA: "
+                         "re-issue it as a CA certificate with CA:TRUE"), c.location
+
+
+@rule("EXT001", ERROR, "No critical extension outside AWS's allowed list",
+      "AWS Private CA rejects the following extensions when they are marked critical in an imported CA "
+      "certificate or chain: Policy constraints, CRL distribution points, Authority information access, "
+      "Freshest CRL, Any other extension.")
+def rejected_critical(f: Facts):
+    for c in _parsed(f):
+        for e in c.extensions:
+            if not e.critical or e.oid in ALLOWED_CRITICAL or e.oid == ExtensionOID.NAME_CONSTRAINTS:
+                continue
+            name = REJECTED_CRITICAL.get(e.oid) or f"extension {e.oid.dotted_string}"
+            yield None, (f"{c.label} marks {name} critical, which AWS Private CA rejects: re-issue it with "
+                         f"{name} non-critical"), c.location
+
+
+@rule("EXT002", WARNING, "Name constraints marked critical (spec and current AWS reference disagree)",
+      "The spec lists Name constraints among the extensions AWS Private CA rejects when critical; the current "
+      "AWS API reference allows it critical, and RFC 5280 4.2.1.10 says a CA MUST mark it critical.",
+      profile_severity={"strict": ERROR})
+def name_constraints_critical(f: Facts):
+    for c in _parsed(f):
+        e = c.ext(x509.NameConstraints)
+        if e is not None and e.critical:
+            if f.profile == "strict":
+                msg = (f"{c.label} marks name constraints critical, which the spec's list rejects (profile "
+                       "`strict`): re-issue it non-critical, or use the default profile that follows the current "
+                       "AWS reference")
+            else:
+                msg = (f"{c.label} marks name constraints critical: the current AWS reference accepts this, but the "
+                       "older API page rejected it — if an import fails with MalformedCertificateException, this is "
+                       "the first thing to check")
+            yield None, msg, c.location
+
+
+@rule("KU001", ERROR, "Key usage, when present, includes keyCertSign",
+      "RFC 5280 4.2.1.3: if the keyUsage extension is present on a CA certificate, keyCertSign MUST be set "
+      "(AWS: MalformedCertificateException / CertificateMismatchException).")
+def key_usage_cert_sign(f: Facts):
+    for c in _parsed(f):
+        e = c.ext(x509.KeyUsage)
+        if e is not None and not e.value.key_cert_sign:
+            yield None, (f"{c.label} has a key usage without keyCertSign, so it may not sign certificates: "
+                         "re-issue it with `keyUsage = critical, keyCertSign, cRLSign`"), c.location

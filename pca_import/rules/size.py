@@ -1,0 +1,25 @@
+"""Size rules, measured on exactly the canonical bytes pca-import would send."""
+from __future__ import annotations
+
+from .registry import ERROR, rule
+
+MAX_CERTIFICATE = 32768
+MAX_CHAIN = 2097152
+
+
+@rule("SIZE001", ERROR, "Certificate at most 32 KB",
+      "The maximum allowed size of a certificate is 32 KB.")
+def certificate_size(f):
+    data = f.canonical_certificate
+    if data is not None and len(data) > MAX_CERTIFICATE:
+        yield None, (f"certificate is {len(data)} bytes as PEM, over AWS's limit of {MAX_CERTIFICATE}: "
+                     "re-issue it with fewer or smaller extensions"), "certificate"
+
+
+@rule("SIZE002", ERROR, "Chain at most 2 MB",
+      "The maximum allowed size of a certificate chain is 2 MB.")
+def chain_size(f):
+    data = f.canonical_chain
+    if data is not None and len(data) > MAX_CHAIN:
+        yield None, (f"certificate chain is {len(data)} bytes as PEM, over AWS's limit of {MAX_CHAIN}: "
+                     "include only the issuers of this certificate up to the root"), "chain"

@@ -1,0 +1,53 @@
+"""Validity rules: dates of the certificate and of every chain certificate."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..facts import Facts
+from .registry import ERROR, WARNING, rule
+
+
+def _parsed(f: Facts):
+    return [c for c in f.path if c.cert is not None]
+
+
+@rule("VAL001", ERROR, "Not expired",
+      "A CA certificate must be valid to be imported (AWS rejects expired certificates with "
+      "MalformedCertificateException / CertificateMismatchException).")
+def not_expired(f: Facts):
+    for c in _parsed(f):
+        if c.not_after() < f.now:
+            yield None, (f"{c.label} expired on {c.not_after():%Y-%m-%d %H:%M} UTC: renew it (same CSR, new "
+                         "validity) before importing"), c.location
+
+
+@rule("VAL002", ERROR, "Already valid",
+      "A CA certificate must be valid to be imported (notBefore in the past).")
+def already_valid(f: Facts):
+    for c in _parsed(f):
+        if c.not_before() > f.now:
+            yield None, (f"{c.label} is not valid until {c.not_before():%Y-%m-%d %H:%M} UTC: wait, or re-issue it "
+                         "with a notBefore in the past (check the signer's clock)"), c.location
+
+
+@rule("VAL003", WARNING, "Not expiring soon",
+      "Operational: a CA certificate close to expiry should be renewed (expiry_warning_days, default 30).")
+def expiring_soon(f: Facts):
+    horizon = f.now + dt.timedelta(days=f.expiry_warning_days)
+    for c in _parsed(f):
+        if f.now <= c.not_after() < horizon:
+            days = (c.not_after() - f.now).days
+            yield None, (f"{c.label} expires in {days} day(s), on {c.not_after():%Y-%m-%d}: plan its renewal "
+                         f"(threshold {f.expiry_warning_days} days)"), c.location
+
+
+@rule("VAL004", WARNING, "Does not outlive its issuer",
+      "RFC 5280 6.1: a certificate is only usable while every certificate above it is valid.",
+      needs=("certificate",))
+def outlives_issuer(f: Facts):
+    path = _parsed(f)
+    for child, parent in zip(path, path[1:]):
+        if child.not_after() > parent.not_after():
+            yield None, (f"{child.label} is valid until {child.not_after():%Y-%m-%d}, after its issuer "
+                         f"{parent.label} expires on {parent.not_after():%Y-%m-%d}: certificates will stop "
+                         "validating when the issuer expires"), child.location

@@ -1,0 +1,128 @@
+"""Building and signing CA certificates with `cryptography`.
+
+Used by the local Private CA (IssueCertificate with CA templates), by the external signer stack, and by
+tests and benchmarks. Private keys stay in memory: nothing here writes or logs one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+KEY_ALGORITHMS = {
+    "RSA_2048": lambda: rsa.generate_private_key(65537, 2048),
+    "RSA_3072": lambda: rsa.generate_private_key(65537, 3072),
+    "RSA_4096": lambda: rsa.generate_private_key(65537, 4096),
+    "EC_prime256v1": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "EC_secp384r1": lambda: ec.generate_private_key(ec.SECP384R1()),
+    "EC_secp521r1": lambda: ec.generate_private_key(ec.SECP521R1()),
+}
+SIGNING_HASHES = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
+_NAME_KEYS = {"commonName": NameOID.COMMON_NAME, "organization": NameOID.ORGANIZATION_NAME,
+              "organizationalUnit": NameOID.ORGANIZATIONAL_UNIT_NAME, "country": NameOID.COUNTRY_NAME,
+              "state": NameOID.STATE_OR_PROVINCE_NAME, "locality": NameOID.LOCALITY_NAME}
+# boto3 Subject keys (CreateCertificateAuthority) for the same attributes
+AWS_SUBJECT_KEYS = {"commonName": "CommonName", "organization": "Organization",
+                    "organizationalUnit": "OrganizationalUnit", "country": "Country", "state": "State",
+                    "locality": "Locality"}
+
+
+def new_key(algorithm: str = "EC_prime256v1"):
+    """A fresh private key for one of Private CA's key algorithms."""
+    try:
+        return KEY_ALGORITHMS[algorithm]()
+    except KeyError:
+        raise ValueError(f"unsupported key algorithm {algorithm!r}: use one of {', '.join(KEY_ALGORITHMS)}") from None
+
+
+def key_algorithm_of(public_key) -> str:
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return f"RSA_{public_key.key_size}"
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return {"secp256r1": "EC_prime256v1", "secp384r1": "EC_secp384r1",
+                "secp521r1": "EC_secp521r1"}.get(public_key.curve.name, public_key.curve.name)
+    return type(public_key).__name__
+
+
+def name(subject: dict[str, str] | str) -> x509.Name:
+    """An X.509 name from `{"commonName": ..., "organization": ...}` or a plain common name."""
+    if isinstance(subject, str):
+        subject = {"commonName": subject}
+    attrs = []
+    for key, value in subject.items():
+        if key not in _NAME_KEYS:
+            raise ValueError(f"unknown subject attribute {key!r}: use {', '.join(_NAME_KEYS)}")
+        attrs.append(x509.NameAttribute(_NAME_KEYS[key], str(value)))
+    return x509.Name(attrs)
+
+
+def _hash_for(signing_key, signing_hash: str | None):
+    if signing_hash:
+        return SIGNING_HASHES[signing_hash]()
+    if isinstance(signing_key, ec.EllipticCurvePrivateKey) and signing_key.curve.key_size >= 384:
+        return hashes.SHA384()
+    return hashes.SHA256()
+
+
+def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing_key, *,
+                      ca: bool | None = True, path_length: int | None = None, bc_critical: bool = True,
+                      key_usage: bool | None = True, key_usage_critical: bool = True,
+                      not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
+                      days: int = 3650, serial: int | None = None, signing_hash: str | None = None,
+                      issuer_public_key=None, extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()
+                      ) -> x509.Certificate:
+    """Sign a certificate. `ca=None` omits basic constraints; `key_usage=None` omits key usage and
+    `key_usage=False` writes one without keyCertSign. Key identifiers are always added."""
+    now = dt.datetime.now(dt.timezone.utc)
+    not_before = not_before or now - dt.timedelta(minutes=5)
+    not_after = not_after or not_before + dt.timedelta(days=days)
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+         .serial_number(serial or x509.random_serial_number()).not_valid_before(not_before)
+         .not_valid_after(not_after))
+    if ca is not None:
+        b = b.add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), bc_critical)
+    if key_usage is not None:
+        b = b.add_extension(x509.KeyUsage(
+            digital_signature=not key_usage, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=bool(key_usage),
+            crl_sign=bool(key_usage), encipher_only=False, decipher_only=False), key_usage_critical)
+    b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
+    b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+        issuer_public_key or signing_key.public_key()), False)
+    for ext, critical in extra_extensions:
+        b = b.add_extension(ext, critical)
+    return b.sign(signing_key, _hash_for(signing_key, signing_hash))
+
+
+def sign_csr(csr: x509.CertificateSigningRequest, issuer_cert: x509.Certificate | None, issuer_key, *,
+             path_length: int | None = None, days: int = 3650, not_after: dt.datetime | None = None,
+             signing_hash: str | None = None) -> x509.Certificate:
+    """Sign a CA's CSR as a CA certificate (self-signed when `issuer_cert` is None)."""
+    issuer_name = issuer_cert.subject if issuer_cert is not None else csr.subject
+    return build_certificate(csr.public_key(), csr.subject, issuer_name, issuer_key, path_length=path_length,
+                             days=days, not_after=not_after, signing_hash=signing_hash)
+
+
+def make_csr(key, subject: x509.Name) -> x509.CertificateSigningRequest:
+    return (x509.CertificateSigningRequestBuilder().subject_name(subject)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, _hash_for(key, None)))
+
+
+def pem(obj) -> str:
+    """PEM text of a certificate or CSR (never of a private key: use `private_key_pem`)."""
+    return obj.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def private_key_pem(key) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def load_private_key(pem_text: str | bytes):
+    data = pem_text.encode() if isinstance(pem_text, str) else pem_text
+    return serialization.load_pem_private_key(data, password=None)
