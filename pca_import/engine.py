@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .facts import Facts, fingerprint_sha256, short_name
+from .facts import Facts
 from .report import ERROR, Finding, Report
 from .rules import RULES, Rule
 
@@ -59,14 +59,7 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     report = Report(findings=findings, ca_type=f.ca_type if f.cert is not None else f.requested_type,
                     certificate=(f.canonical_certificate or b"").decode() or None,
                     certificate_chain=(f.canonical_chain or b"").decode() or None)
-    if f.cert is not None:
-        c = f.cert
-        report.facts = {
-            "subject": c.subject.rfc4514_string(), "issuer": c.issuer.rfc4514_string(),
-            "subject_short": short_name(c.subject), "serial": format(c.serial_number, "x"),
-            "not_before": c.not_valid_before_utc.isoformat(), "not_after": c.not_valid_after_utc.isoformat(),
-            "sha256_fingerprint": fingerprint_sha256(c), "chain_length": len(f.chain),
-        }
+    report.attach_certificate(f.cert, len(f.chain))
     return report
 
 

@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 
-from .pem import PemDocument, der_to_pem, split_pem
+from .pem import PemDocument, split_pem
 
 ROOT, SUBORDINATE = "ROOT", "SUBORDINATE"
 
@@ -29,11 +29,13 @@ def short_name(name: x509.Name) -> str:
 class CertInfo:
     """One certificate of the request (the imported one or a chain entry) and its cached facts."""
 
-    def __init__(self, location: str, der: bytes | None):
+    def __init__(self, location: str, der: bytes | None, pem: bytes | None = None):
         self.location = location
         self.der = der
+        self.pem = pem
         self.parse_error: str | None = None
         self.cert: x509.Certificate | None = None
+        self._ext_cache: dict = {}
         if der is None:
             self.parse_error = "its base64 body is not valid base64"
             return
@@ -42,12 +44,20 @@ class CertInfo:
         except ValueError as exc:
             self.parse_error = str(exc) or "not an X.509 certificate"
 
+    @cached_property
+    def subject(self) -> x509.Name:
+        return self.cert.subject
+
+    @cached_property
+    def issuer(self) -> x509.Name:
+        return self.cert.issuer
+
     @property
     def label(self) -> str:
         """`chain[1] (CN=Ext Intermediate)`: position and subject, as a person would say it."""
         if self.cert is None:
             return self.location
-        return f"{self.location} ({short_name(self.cert.subject)})"
+        return f"{self.location} ({short_name(self.subject)})"
 
     @cached_property
     def extensions(self) -> x509.Extensions | None:
@@ -60,17 +70,19 @@ class CertInfo:
     extension_error: str | None = None
 
     def ext(self, ext_type):
+        """The extension of this class, or None (cached: rules ask for the same ones repeatedly)."""
+        if ext_type in self._ext_cache:
+            return self._ext_cache[ext_type]
         exts = self.extensions
-        if exts is None:
-            return None
-        try:
-            return exts.get_extension_for_class(ext_type)
-        except x509.ExtensionNotFound:
-            return None
+        found = None
+        if exts is not None:
+            found = next((e for e in exts if isinstance(e.value, ext_type)), None)
+        self._ext_cache[ext_type] = found
+        return found
 
     @cached_property
     def self_issued(self) -> bool:
-        return self.cert is not None and self.cert.issuer == self.cert.subject
+        return self.cert is not None and self.issuer == self.subject
 
     @cached_property
     def self_signed(self) -> bool:
@@ -125,6 +137,7 @@ class Facts:
     expiry_warning_days: int
     certificate: CertInfo | None = None
     chain: list[CertInfo] = field(default_factory=list)
+    cert: x509.Certificate | None = None  # the imported certificate, parsed
 
     @classmethod
     def build(cls, certificate, chain, *, csr, ca_type, ca_status, profile, now, expiry_warning_days) -> "Facts":
@@ -139,17 +152,14 @@ class Facts:
             profile=profile, now=now or dt.datetime.now(dt.timezone.utc),
             expiry_warning_days=expiry_warning_days,
         )
-        cert_ders = cert_doc.certificate_ders
-        if len(cert_ders) == 1:
-            facts.certificate = CertInfo("certificate", cert_ders[0])
-        facts.chain = [CertInfo(f"chain[{i}]", der) for i, der in enumerate(chain_doc.certificate_ders)]
+        cert_blocks = cert_doc.certificate_blocks
+        if len(cert_blocks) == 1:
+            facts.certificate = CertInfo("certificate", cert_blocks[0].der, cert_blocks[0].pem)
+        facts.chain = [CertInfo(f"chain[{i}]", b.der, b.pem) for i, b in enumerate(chain_doc.certificate_blocks)]
+        facts.cert = facts.certificate.cert if facts.certificate else None
         return facts
 
     # ---- derived facts -------------------------------------------------------------------------
-
-    @property
-    def cert(self) -> x509.Certificate | None:
-        return self.certificate.cert if self.certificate else None
 
     @cached_property
     def chain_parsed(self) -> bool:
@@ -171,16 +181,14 @@ class Facts:
 
     @cached_property
     def canonical_certificate(self) -> bytes | None:
-        if self.certificate is None or self.certificate.der is None:
+        if self.certificate is None or self.certificate.pem is None:
             return None
-        return der_to_pem(self.certificate.der)
+        return self.certificate.pem
 
     @cached_property
     def canonical_chain(self) -> bytes | None:
-        ders = [c.der for c in self.chain if c.der is not None]
-        if not ders:
-            return None
-        return b"".join(der_to_pem(d) for d in ders)
+        pems = [c.pem for c in self.chain if c.pem is not None]
+        return b"".join(pems) if pems else None
 
     @cached_property
     def csr(self) -> x509.CertificateSigningRequest | None:

@@ -40,7 +40,28 @@ class Report:
     certificate: str | None = None          # canonical PEM that would be sent
     certificate_chain: str | None = None    # canonical PEM chain that would be sent
     ca_type: str | None = None              # ROOT or SUBORDINATE (given or inferred)
-    facts: dict[str, Any] = field(default_factory=dict)
+    _cert: Any = None
+    _chain_length: int = 0
+
+    def attach_certificate(self, cert, chain_length: int) -> None:
+        self._cert, self._chain_length = cert, chain_length
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """Subject, issuer, serial, validity and fingerprint of the imported certificate (computed on demand)."""
+        c = self._cert
+        if c is None:
+            return {}
+        from cryptography.hazmat.primitives import hashes
+
+        from .facts import short_name
+        return {
+            "subject": c.subject.rfc4514_string(), "issuer": c.issuer.rfc4514_string(),
+            "subject_short": short_name(c.subject), "serial": format(c.serial_number, "x"),
+            "not_before": c.not_valid_before_utc.isoformat(), "not_after": c.not_valid_after_utc.isoformat(),
+            "sha256_fingerprint": c.fingerprint(hashes.SHA256()).hex(":").upper(),
+            "chain_length": self._chain_length,
+        }
 
     @property
     def ok(self) -> bool:

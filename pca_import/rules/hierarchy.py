@@ -88,7 +88,7 @@ class OrderAnalysis:
     def _find_order(self, chain: list[CertInfo]) -> list[CertInfo] | None:
         current, remaining, order = self.f.certificate, list(chain), []
         while remaining:
-            nxt = next((c for c in remaining if c.cert.subject == current.cert.issuer and signed_by(current, c)), None)
+            nxt = next((c for c in remaining if c.subject == current.issuer and signed_by(current, c)), None)
             if nxt is None:
                 return None
             order.append(nxt)
@@ -110,9 +110,9 @@ def order_analysis(f: Facts) -> OrderAnalysis:
 
 
 def _describe_broken_link(child: CertInfo, parent: CertInfo, chain: list[CertInfo]) -> str:
-    if child.cert.issuer != parent.cert.subject:
+    if child.issuer != parent.subject:
         issuer = short_name(child.cert.issuer)
-        present = [c for c in chain if c.cert.subject == child.cert.issuer]
+        present = [c for c in chain if c.subject == child.issuer]
         where = (f"; {present[0].location} has that name" if present else
                  f"; no certificate named {issuer} is in the chain — add it")
         return (f"{child.label} is not signed by {parent.label}: it was issued by {issuer}{where}")
@@ -161,16 +161,21 @@ def _bc(c: CertInfo):
       "(AWS Private CA RFC compliance page; RFC 5280 4.2.1.9)", needs=("certificate",))
 def path_length(f: Facts):
     path = order_analysis(f).effective_path if f.chain and f.chain_parsed else f.path
-    below = 0  # non-self-issued CA certificates below path[j], including the imported CA itself
-    for j, c in enumerate(path):
-        if j > 0:
-            bc = _bc(c)
-            if bc is not None and bc.path_length is not None and bc.path_length < below:
-                yield None, (f"{c.label} allows {bc.path_length} CA level(s) below it (pathLenConstraint="
-                             f"{bc.path_length}) but {below} would sit below it with this import: re-issue "
-                             f"{c.location} with pathLen >= {below}, or place this CA higher in the hierarchy"), c.location
-        if not (j > 0 and c.self_issued):
-            below += 1
+    constrained = [(j, bc) for j, c in enumerate(path) if j > 0
+                   for bc in [_bc(c)] if bc is not None and bc.path_length is not None]
+    if not constrained:
+        return
+    # CA certificates below path[j]: the imported CA and every non-self-issued intermediate (RFC 5280 6.1.4)
+    below_at = [0]
+    for j, c in enumerate(path[:-1]):
+        below_at.append(below_at[-1] + (0 if j > 0 and c.self_issued else 1))
+    for j, bc in constrained:
+        below = below_at[j]
+        c = path[j]
+        if bc.path_length < below:
+            yield None, (f"{c.label} allows {bc.path_length} CA level(s) below it (pathLenConstraint="
+                         f"{bc.path_length}) but {below} would sit below it with this import: re-issue "
+                         f"{c.location} with pathLen >= {below}, or place this CA higher in the hierarchy"), c.location
 
 
 @rule("PATH002", ERROR, "At most 5 levels of CA hierarchy",
