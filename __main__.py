@@ -1,2 +1,7 @@
-"""The Pulumi program: not wired up yet (see README "Status"). It registers nothing."""
-raise SystemExit("pca-import: the Pulumi hierarchy program is not implemented yet; use the `pca-import` CLI")
+"""The pca-import Pulumi program: a PKI stack (role `pki`) or the offline signer stack (role `signer`).
+
+What each stack builds is read from its config in stacks/ (see README: "Hierarchy config").
+"""
+from pca_import.hierarchy import main
+
+main()

@@ -7,6 +7,8 @@ module or class breaks existing stacks.
 """
 from __future__ import annotations
 
+from .provider_errors import ProviderError
+
 import sys
 from typing import Any
 
@@ -168,7 +170,7 @@ class CaCertificateImportProvider(ResourceProvider):
                 expiry_warning_days=int(props.get("expiry_warning_days") or 30),
                 adopt_only_if_same=adopt_only_if_same)
         except AwsError as exc:
-            raise Exception(str(exc)) from None  # the engine shows the message; no traceback
+            raise ProviderError(str(exc)) from None  # the engine shows the message; no traceback
         for w in result["warnings"]:
             _log(f"{arn}: {w}")
         if not result["imported"]:
@@ -208,7 +210,7 @@ class CaCertificateImportProvider(ResourceProvider):
         try:
             live = self._pca().live(arn)
         except AwsError as exc:
-            raise Exception(str(exc)) from None
+            raise ProviderError(str(exc)) from None
         if live is None:
             return ReadResult(id_="", outs={})
         outs = self._outputs(props, live)
@@ -224,5 +226,5 @@ class CaCertificateImportProvider(ResourceProvider):
         try:
             outcome = self._pca().disable(arn)
         except AwsError as exc:
-            raise Exception(str(exc)) from None
+            raise ProviderError(str(exc)) from None
         _log(f"{arn}: on_delete=disable — {outcome}")
