@@ -124,8 +124,12 @@ class LocalProject:
         self.pulumi(*args, stack=stack, input=value)  # value on stdin: never on a command line
 
     def set_object(self, stack: str, key: str, value) -> None:
-        self.pulumi("config", "set", "--json", key, json.dumps(value) if not isinstance(value, str) else value,
-                    stack=stack)
+        """Set a structured config value by editing the stack's YAML file (as a person would)."""
+        import yaml
+        path = self.stack_file(stack)
+        doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
+        doc.setdefault("config", {})[key] = value
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
     def up(self, stack: str, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
         return self.pulumi("up", "--yes", "--skip-preview", *extra, stack=stack, check=check)

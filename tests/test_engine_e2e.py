@@ -1,0 +1,199 @@
+"""End to end with the real Pulumi engine (file backend), the local Private CA emulator over HTTP, and
+this project's program and stack files. Tests run in file order and share one world, as a real infra
+repo's history would."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import yaml
+
+import pca
+from certfactory import CA
+from pca_import.local_pulumi import LocalProject, engine_bin
+from pca_import.signing import build_certificate, name, new_key, pem, private_key_pem
+
+pytestmark = pytest.mark.engine
+
+
+class World:
+    pass
+
+
+def _offline_root() -> CA:
+    key = new_key("EC_secp384r1")
+    cert = build_certificate(key.public_key(), name("E2E Offline Root"), name("E2E Offline Root"), key,
+                             path_length=1, days=7300)
+    return CA(cert, key)
+
+
+def _edit_config(proj: LocalProject, stack: str, fn) -> None:
+    path = proj.stack_file(stack)
+    doc = yaml.safe_load(path.read_text())
+    fn(doc["config"])
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, emulator_url):
+    w = World()
+    from conftest import Calls
+    w.calls = Calls(emulator_url)
+    env = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    w.proj = proj = LocalProject(tmp_path_factory.mktemp("e2e"), engine_bin(), env)
+    w.files = tmp_path_factory.mktemp("signed")
+    w.root = _offline_root()
+    w.key_pem = private_key_pem(w.root.key)
+    proj.init_stack("pki")
+    proj.init_stack("signer")
+    proj.config_set("signer", "pca-import:signerCertificate", w.root.pem)
+    proj.config_set("signer", "pca-import:signerKey", w.key_pem, secret=True)
+    _edit_config(proj, "pki", lambda c: c["pca-import:hierarchy"].append(
+        {"name": "manual", "type": "SUBORDINATE", "signer": "external",
+         "subject": {"commonName": "Manual CA"},
+         "certificateFile": str(w.files / "manual.pem"), "chainFile": str(w.files / "manual-chain.pem")}))
+    proj.up("pki")
+    proj.up("signer")
+    proj.up("pki")
+    return w
+
+
+def _out(w, stack="pki"):
+    return w.proj.outputs(stack)
+
+
+def test_up_builds_the_whole_hierarchy(world):
+    cas = _out(world)["cas"]
+    assert {n: c["status"] for n, c in cas.items()} == {
+        "root": "ACTIVE", "issuing": "ACTIVE", "partner": "ACTIVE", "manual": "AWAITING_CERTIFICATE"}
+    for n in ("root", "issuing", "partner"):
+        assert pca.status(cas[n]["arn"]) == "ACTIVE"
+    assert "BEGIN CERTIFICATE REQUEST" in _out(world)["external_csrs"]["manual"]
+    assert cas["partner"]["signed_by"].startswith("external (stack")
+
+
+def test_second_up_shows_no_changes(world):
+    for stack in ("pki", "signer"):
+        world.proj.pulumi("preview", "--expect-no-changes", stack=stack)
+    world.proj.pulumi("refresh", "--yes", "--expect-no-changes", "--skip-preview", stack="pki")
+
+
+def test_signer_key_is_absent_from_both_state_files_and_outputs(world):
+    body = [line for line in world.key_pem.splitlines() if "-----" not in line]
+    states = world.proj.state_files()
+    assert len(states) >= 2
+    for f in states:
+        text = f.read_text()
+        assert not any(line in text for line in body), f"key material in {f}"
+        assert "PRIVATE KEY" not in text
+    signer_out = json.dumps(_out(world, "signer"))
+    assert "PRIVATE KEY" not in signer_out and not any(line in signer_out for line in body)
+
+
+def _manual_files(world, cert: str, chain: str) -> None:
+    (world.files / "manual.pem").write_text(cert)
+    (world.files / "manual-chain.pem").write_text(chain)
+
+
+def test_bad_certificate_fails_at_preview_with_rule_codes_and_no_import_call(world):
+    csr = _out(world)["external_csrs"]["manual"]
+    world.manual_cert = pca.external_sign(csr, world.root)
+    _manual_files(world, world.manual_cert, "")  # a subordinate without its chain
+    world.calls.reset()
+    proc = world.proj.pulumi("preview", stack="pki", check=False)
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert "SUB002" in text and "certificate_chain" in text
+    assert "Traceback" not in text
+    assert "ImportCertificateAuthorityCertificate" not in world.calls.get()
+
+
+def test_manual_signed_files_are_imported(world):
+    _manual_files(world, world.manual_cert, world.root.pem)
+    world.proj.up("pki")
+    assert _out(world)["cas"]["manual"]["status"] == "ACTIVE"
+
+
+def test_whitespace_only_edit_to_a_pem_shows_no_diff(world):
+    messy = "\r\n\r\n" + world.manual_cert.replace("\n", "\r\n") + "\r\n\r\n  \n"
+    _manual_files(world, messy, world.root.pem + "\n\n")
+    world.proj.pulumi("preview", "--expect-no-changes", stack="pki")
+
+
+def test_renewal_with_the_same_key_is_an_update_that_keeps_the_arn(world):
+    before = _out(world)["cas"]["partner"]
+    _edit_config(world.proj, "signer", lambda c: c["pca-import:signs"]["partner"].update(renewal=1))
+    world.proj.up("signer")
+    preview = json.loads(world.proj.pulumi("preview", "--json", stack="pki").stdout)
+    ops = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in preview["steps"]}
+    assert ops["partner-cert"] == "update", ops
+    assert ops.get("partner-ca", "same") == "same"
+    world.proj.up("pki")
+    after = _out(world)["cas"]["partner"]
+    assert after["arn"] == before["arn"] and after["serial"] != before["serial"]
+    assert pca.status(after["arn"]) == "ACTIVE"
+
+
+def test_out_of_band_reimport_is_caught_by_refresh_and_up_restores(world):
+    cas = _out(world)["cas"]
+    arn = cas["manual"]["arn"]
+    declared_serial = cas["manual"]["serial"]
+    rogue = pca.external_sign(_out(world)["external_csrs"]["manual"], world.root, days=30)
+    pca.import_raw(arn, rogue, world.root.pem)
+    proc = world.proj.pulumi("refresh", "--yes", "--expect-no-changes", "--skip-preview", stack="pki", check=False)
+    assert proc.returncode != 0
+    world.proj.up("pki", "--refresh")
+    live = pca.client().get_certificate_authority_certificate(CertificateAuthorityArn=arn)["Certificate"]
+    from cryptography import x509
+    assert format(x509.load_pem_x509_certificate(live.encode()).serial_number, "x") == declared_serial
+    world.proj.pulumi("refresh", "--yes", "--expect-no-changes", "--skip-preview", stack="pki")
+
+
+def test_ca_deleted_out_of_band_shows_as_gone(world):
+    arn = _out(world)["cas"]["manual"]["arn"]
+    c = pca.client()
+    c.update_certificate_authority(CertificateAuthorityArn=arn, Status="DISABLED")
+    c.delete_certificate_authority(CertificateAuthorityArn=arn)
+    proc = world.proj.pulumi("refresh", "--yes", "--skip-preview", stack="pki")
+    assert "deleted" in proc.stdout
+    state = json.loads(world.proj.pulumi("stack", "export", stack="pki").stdout)
+    ids = {r.get("id") for r in state["deployment"]["resources"]}
+    assert arn not in ids
+    preview = json.loads(world.proj.pulumi("preview", "--json", stack="pki").stdout)
+    ops = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in preview["steps"]}
+    assert ops["manual-ca"] == "create"  # the next up would create the CA again
+
+
+def test_destroy_honours_on_delete(world, tmp_path):
+    """Two adopted CAs (existing ARNs): destroy leaves `retain` ACTIVE and disables `disable`."""
+    proj = world.proj
+    proj.init_stack("adopt")
+    arns = {}
+    for n in ("kept", "disabled"):
+        arn, csr = pca.create_ca("SUBORDINATE", f"Adopted {n}")
+        cert = pca.external_sign(csr, world.root)
+        (tmp_path / f"{n}.pem").write_text(cert)
+        (tmp_path / f"{n}-chain.pem").write_text(world.root.pem)
+        arns[n] = arn
+    proj.set_object("adopt", "pca-import:hierarchy", [
+        {"name": n, "type": "SUBORDINATE", "signer": "external", "arn": arns[n],
+         "onDelete": "retain" if n == "kept" else "disable",
+         "certificateFile": str(tmp_path / f"{n}.pem"), "chainFile": str(tmp_path / f"{n}-chain.pem")}
+        for n in ("kept", "disabled")])
+    proj.up("adopt")
+    assert pca.status(arns["kept"]) == pca.status(arns["disabled"]) == "ACTIVE"
+    proj.pulumi("destroy", "--yes", "--skip-preview", stack="adopt")
+    assert pca.status(arns["kept"]) == "ACTIVE"
+    assert pca.status(arns["disabled"]) == "DISABLED"
+
+
+def test_bad_hierarchy_config_is_a_clear_error(world):
+    proj = world.proj
+    proj.init_stack("broken")
+    proj.set_object("broken", "pca-import:hierarchy", [{"name": "sub", "type": "SUBORDINATE", "parent": "nope"}])
+    proc = proj.pulumi("preview", stack="broken", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "pca-import:hierarchy[0] (sub): `parent` 'nope'" in text
+    assert "Traceback" not in text
