@@ -15,17 +15,15 @@ DEFAULT_PROFILE = "default"
 CRASH_CODE = "FATAL"
 
 
+def _available(f: Facts) -> dict[str, bool]:
+    """Which facts the rules' `needs` can rely on for this request."""
+    return {"certificate": f.cert is not None, "chain": bool(f.chain) and f.chain_parsed,
+            "csr": bool(f.csr_bytes), "status": bool(f.ca_status)}
+
+
 def _applies(rule: Rule, f: Facts) -> bool:
-    for need in rule.needs:
-        if need == "certificate" and f.cert is None:
-            return False
-        if need == "chain" and (not f.chain or not f.chain_parsed):
-            return False
-        if need == "csr" and not f.csr_bytes:
-            return False
-        if need == "status" and not f.ca_status:
-            return False
-    return True
+    have = _available(f)
+    return all(have[n] for n in rule.needs)
 
 
 def validate_import(certificate: bytes | str | None, chain: bytes | str | None = None, *,
@@ -45,8 +43,9 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     f = Facts.build(certificate, chain, csr=csr, ca_type=ca_type, ca_status=ca_status, profile=profile,
                     now=now, expiry_warning_days=expiry_warning_days)
     findings: list[Finding] = []
+    have = _available(f)
     for r in RULES:
-        if not _applies(r, f):
+        if r.needs and not all(have[n] for n in r.needs):
             continue
         try:
             for severity, message, location in r.check(f):

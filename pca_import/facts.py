@@ -6,16 +6,26 @@ engine does each of them at most once however many rules look at the result.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import cached_property
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
 
 from .pem import PemDocument, split_pem
 
 ROOT, SUBORDINATE = "ROOT", "SUBORDINATE"
+
+
+class cached_property:  # noqa: N801 - same role as functools.cached_property, without its per-call lock
+    """Compute once per instance, then serve from the instance dict (the engine is single-threaded per call)."""
+
+    def __init__(self, fn):
+        self.fn, self.name = fn, fn.__name__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 
 def short_name(name: x509.Name) -> str:
@@ -35,7 +45,6 @@ class CertInfo:
         self.pem = pem
         self.parse_error: str | None = None
         self.cert: x509.Certificate | None = None
-        self._ext_cache: dict = {}
         if der is None:
             self.parse_error = "its base64 body is not valid base64"
             return
@@ -69,16 +78,14 @@ class CertInfo:
 
     extension_error: str | None = None
 
-    def ext(self, ext_type):
-        """The extension of this class, or None (cached: rules ask for the same ones repeatedly)."""
-        if ext_type in self._ext_cache:
-            return self._ext_cache[ext_type]
+    @cached_property
+    def _ext_by_type(self) -> dict:
         exts = self.extensions
-        found = None
-        if exts is not None:
-            found = next((e for e in exts if isinstance(e.value, ext_type)), None)
-        self._ext_cache[ext_type] = found
-        return found
+        return {} if exts is None else {type(e.value): e for e in exts}
+
+    def ext(self, ext_type):
+        """The extension of this class, or None (one dict lookup: rules ask for the same ones repeatedly)."""
+        return self._ext_by_type.get(ext_type)
 
     @cached_property
     def self_issued(self) -> bool:
@@ -86,21 +93,28 @@ class CertInfo:
 
     @cached_property
     def self_signed(self) -> bool:
-        """Issuer equals subject *and* the certificate's own key verifies its signature."""
-        return self.self_issued and signed_by(self, self)
+        """Issuer equals subject *and* the certificate's own key verifies its signature.
+
+        verify_directly_issued_by compares the raw names itself, so no Python Name objects are built."""
+        return signed_by(self, self)
 
     @cached_property
     def spki(self) -> bytes | None:
         if self.cert is None:
             return None
+        from cryptography.hazmat.primitives import serialization  # lazy: only the key-match rules need it
         return self.cert.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
     def not_before(self) -> dt.datetime:
-        return self.cert.not_valid_before_utc
+        return self._validity[0]
 
     def not_after(self) -> dt.datetime:
-        return self.cert.not_valid_after_utc
+        return self._validity[1]
+
+    @cached_property
+    def _validity(self) -> tuple[dt.datetime, dt.datetime]:
+        return self.cert.not_valid_before_utc, self.cert.not_valid_after_utc
 
 
 _SIG_CACHE_ATTR = "_signed_by_cache"
@@ -122,22 +136,18 @@ def signed_by(child: CertInfo, issuer: CertInfo) -> bool:
     return cache[key]
 
 
-@dataclass
 class Facts:
     """Everything the rules may look at for one request."""
 
-    certificate_doc: PemDocument
-    chain_doc: PemDocument
-    chain_given: bool
-    csr_bytes: bytes | None
-    requested_type: str | None
-    ca_status: str | None
-    profile: str
-    now: dt.datetime
-    expiry_warning_days: int
-    certificate: CertInfo | None = None
-    chain: list[CertInfo] = field(default_factory=list)
-    cert: x509.Certificate | None = None  # the imported certificate, parsed
+    def __init__(self, certificate_doc: PemDocument, chain_doc: PemDocument, chain_given: bool,
+                 csr_bytes: bytes | None, requested_type: str | None, ca_status: str | None, profile: str,
+                 now: dt.datetime, expiry_warning_days: int) -> None:
+        self.certificate_doc, self.chain_doc, self.chain_given = certificate_doc, chain_doc, chain_given
+        self.csr_bytes, self.requested_type, self.ca_status = csr_bytes, requested_type, ca_status
+        self.profile, self.now, self.expiry_warning_days = profile, now, expiry_warning_days
+        self.certificate: CertInfo | None = None
+        self.chain: list[CertInfo] = []
+        self.cert: x509.Certificate | None = None  # the imported certificate, parsed
 
     @classmethod
     def build(cls, certificate, chain, *, csr, ca_type, ca_status, profile, now, expiry_warning_days) -> "Facts":
@@ -206,9 +216,11 @@ class Facts:
     def csr_spki(self) -> bytes | None:
         if self.csr is None:
             return None
+        from cryptography.hazmat.primitives import serialization
         return self.csr.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def fingerprint_sha256(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import hashes
     return cert.fingerprint(hashes.SHA256()).hex(":").upper()

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import binascii
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 PRIVATE_KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY",
                       "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY")
 
 
-@dataclass(frozen=True)
-class PemBlock:
+class PemBlock(NamedTuple):
     """One `-----BEGIN X-----` block: its label, DER body (None if the base64 is broken) and index."""
 
     label: str
@@ -24,14 +23,16 @@ class PemBlock:
     pem: bytes | None = None  # canonical PEM text of this block (CERTIFICATE blocks only)
 
 
-@dataclass
 class PemDocument:
     """What was found in one input: PEM blocks, stray text outside them, and whether it looks like DER."""
 
-    blocks: list[PemBlock] = field(default_factory=list)
-    stray_text: bool = False
-    looks_like_der: bool = False
-    empty: bool = False
+    __slots__ = ("blocks", "stray_text", "looks_like_der", "empty")
+
+    def __init__(self, empty: bool = False) -> None:
+        self.blocks: list[PemBlock] = []
+        self.stray_text = False
+        self.looks_like_der = False
+        self.empty = empty
 
     @property
     def certificate_ders(self) -> list[bytes | None]:
@@ -51,7 +52,7 @@ def split_pem(data: bytes | str | None) -> PemDocument:
         return PemDocument(empty=True)
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
-    if not data.strip():
+    if not data or data.isspace():
         return PemDocument(empty=True)
     doc = PemDocument()
     if b"-----BEGIN" not in data:
@@ -64,7 +65,7 @@ def split_pem(data: bytes | str | None) -> PemDocument:
         begin = data.find(b"-----BEGIN ", pos)
         if begin < 0:
             break
-        if data[pos:begin].strip():
+        if begin > pos and not data[pos:begin].isspace():
             doc.stray_text = True
         label_end = data.find(b"-----", begin + 11)
         if label_end < 0:
@@ -90,7 +91,7 @@ def split_pem(data: bytes | str | None) -> PemDocument:
         doc.blocks.append(PemBlock(label=label.decode("ascii", "replace"), der=der, index=index, pem=canonical))
         index += 1
         pos = end + len(end_marker)
-    if data[pos:].strip():
+    if pos < len(data) and not data[pos:].isspace():
         doc.stray_text = True
     return doc
 

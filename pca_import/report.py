@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 from typing import Any
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
@@ -15,8 +15,7 @@ def _natural(location: str) -> list:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", location)]
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem: a stable rule code, its severity, a message that names the fix, and where it is."""
 
     code: str
@@ -26,22 +25,23 @@ class Finding:
     citation: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return dict(self._asdict())
 
     def to_text(self) -> str:
         return f"{self.severity.upper():7} {self.code} {self.location}: {self.message}"
 
 
-@dataclass
 class Report:
     """The result of validating one import: findings plus the facts the adapters need."""
 
-    findings: list[Finding] = field(default_factory=list)
-    certificate: str | None = None          # canonical PEM that would be sent
-    certificate_chain: str | None = None    # canonical PEM chain that would be sent
-    ca_type: str | None = None              # ROOT or SUBORDINATE (given or inferred)
-    _cert: Any = None
-    _chain_length: int = 0
+    def __init__(self, findings: list[Finding] | None = None, certificate: str | None = None,
+                 certificate_chain: str | None = None, ca_type: str | None = None) -> None:
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.certificate = certificate              # canonical PEM that would be sent
+        self.certificate_chain = certificate_chain  # canonical PEM chain that would be sent
+        self.ca_type = ca_type                      # ROOT or SUBORDINATE (given or inferred)
+        self._cert: Any = None
+        self._chain_length = 0
 
     def attach_certificate(self, cert, chain_length: int) -> None:
         self._cert, self._chain_length = cert, chain_length

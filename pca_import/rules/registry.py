@@ -6,7 +6,6 @@ turns them into `Finding`s carrying the rule's code and citation. Yielding None 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..report import ERROR, NOTICE, WARNING  # noqa: F401  (re-exported for rule modules)
@@ -14,15 +13,15 @@ from ..report import ERROR, NOTICE, WARNING  # noqa: F401  (re-exported for rule
 Emit = tuple  # (severity | None, message, location)
 
 
-@dataclass(frozen=True)
 class Rule:
-    code: str
-    severity: str
-    title: str
-    citation: str
-    check: Callable[..., Iterable[Emit]]
-    needs: tuple[str, ...] = ()
-    profile_severity: dict[str, str] = field(default_factory=dict)
+    """A rule's metadata (code, severity, title, citation, needs) and its check function."""
+
+    __slots__ = ("code", "severity", "title", "citation", "check", "needs", "profile_severity")
+
+    def __init__(self, code: str, severity: str, title: str, citation: str, check: Callable[..., Iterable[Emit]],
+                 needs: tuple[str, ...] = (), profile_severity: dict[str, str] | None = None) -> None:
+        self.code, self.severity, self.title, self.citation = code, severity, title, citation
+        self.check, self.needs, self.profile_severity = check, needs, profile_severity or {}
 
     def severity_for(self, profile: str) -> str:
         return self.profile_severity.get(profile, self.severity)
