@@ -73,17 +73,21 @@ class CaCertificateImportProvider(ResourceProvider):
 
     def __init__(self) -> None:
         self._settings: Settings | None = None
+        self._live_checks = True
 
     def configure(self, req: ConfigureRequest) -> None:
         # Runs in the provider process only; the object pickled into state never carries these settings.
         self._settings = Settings.from_environment(region=req.config.get("aws:region"),
                                                    profile=req.config.get("aws:profile"))
+        live = req.config.get("pca-import:previewLiveChecks")
+        self._live_checks = str(live).lower() not in ("false", "0", "no")
 
     def __getstate__(self):
         return {}
 
     def __setstate__(self, state):
         self._settings = None
+        self._live_checks = True
 
     def _pca(self) -> PrivateCa:
         return PrivateCa(self._settings or Settings.from_environment())
@@ -113,7 +117,7 @@ class CaCertificateImportProvider(ResourceProvider):
         certificate = news.get("certificate")
         chain = None if chain_unknown else news.get("certificate_chain")
         report = None
-        if arn and not chain_unknown:
+        if arn and not chain_unknown and self._live_checks:
             report = self._live_report(arn, certificate, chain, profile, int(days or 30), failures)
         if report is None:
             report = validate_import(certificate, chain, profile=profile, expiry_warning_days=int(days or 30))

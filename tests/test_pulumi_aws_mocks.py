@@ -1,0 +1,65 @@
+"""The pulumi-aws path (caBackend: pulumi-aws), with Pulumi's mocks: the aws plugin cannot run here.
+
+Checks what the program registers: aws.acmpca.CertificateAuthority per CA, aws.acmpca.Certificate with the
+right template and signing algorithm for PCA-signed CAs, and a CaCertificateImport wired to their outputs.
+"""
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from certfactory import ca
+from pca_import.signing import make_csr, name, pem
+
+REGISTERED: list = []
+ROOT = ca("Mock Root")
+
+
+class Mocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        REGISTERED.append((args.typ, args.name, dict(args.inputs)))
+        outs = dict(args.inputs)
+        if args.typ == "aws:acmpca/certificateAuthority:CertificateAuthority":
+            outs["arn"] = f"arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/{args.name}"
+            outs["certificateSigningRequest"] = pem(make_csr(ROOT.key, name(args.name)))
+        if args.typ == "aws:acmpca/certificate:Certificate":
+            outs["certificate"] = ROOT.pem
+            outs["certificateChain"] = ROOT.pem
+        return f"{args.name}-id", outs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+@pytest.fixture(scope="module")
+def program():
+    pulumi.runtime.set_mocks(Mocks(), preview=False)
+    from pca_import.hierarchy import build_pki, parse_hierarchy
+    nodes = parse_hierarchy([
+        {"name": "root", "type": "ROOT", "keyAlgorithm": "EC_secp384r1"},
+        {"name": "issuing", "type": "SUBORDINATE", "parent": "root", "keyAlgorithm": "RSA_2048"}])
+    results = build_pki(nodes, backend="pulumi-aws")
+    return results
+
+
+@pulumi.runtime.test
+def test_pulumi_aws_resources_are_registered(program):
+    def check(_):
+        types = [(t, n) for t, n, _ in REGISTERED]
+        assert ("aws:acmpca/certificateAuthority:CertificateAuthority", "root-ca") in types
+        assert ("aws:acmpca/certificateAuthority:CertificateAuthority", "issuing-ca") in types
+        issued = {n: i for t, n, i in REGISTERED if t == "aws:acmpca/certificate:Certificate"}
+        assert "root-issued" in issued, types
+        assert issued["root-issued"]["templateArn"].endswith("RootCACertificate/V1")
+        assert issued["issuing-issued"]["templateArn"].endswith("SubordinateCACertificate_PathLen0/V1")
+        # the parent's key (EC P-384) decides the signing algorithm, not the child's (RSA)
+        assert issued["issuing-issued"]["signingAlgorithm"] == "SHA384WITHECDSA"
+        assert issued["root-issued"]["certificateAuthorityArn"].endswith("/root-ca")
+        imports = {n: i for t, n, i in REGISTERED if t == "pulumi-python:dynamic:Resource"}
+        assert imports["issuing-cert"]["certificate_authority_arn"].endswith("/issuing-ca")
+        assert "BEGIN CERTIFICATE" in imports["root-cert"]["certificate"]
+        ca_inputs = next(i for t, n, i in REGISTERED if n == "root-ca")
+        cfg = ca_inputs["certificateAuthorityConfiguration"]
+        assert cfg["keyAlgorithm"] == "EC_secp384r1" and cfg["subject"]["commonName"] == "root"
+
+    return pulumi.Output.all(program["issuing"]["status"], program["root"]["status"]).apply(check)
