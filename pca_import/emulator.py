@@ -32,6 +32,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from .engine import validate_import
+from .facts import spki_der
 from .signing import build_certificate, key_algorithm_of, new_key
 
 TEMPLATE_PREFIX = "arn:aws:acm-pca:::template/"
@@ -118,10 +119,7 @@ def apply_patches() -> None:
     def issue(self, csr_bytes: bytes, template_arn: str | None, validity=None, signing_algorithm=None) -> str:
         csr_obj = x509.load_pem_x509_csr(base64.b64decode(csr_bytes))
         is_root = template_arn == ROOT_TEMPLATE
-        if is_root and csr_obj.public_key().public_bytes(serialization.Encoding.DER,
-                                                         serialization.PublicFormat.SubjectPublicKeyInfo) != \
-                self._pca_key.public_key().public_bytes(serialization.Encoding.DER,
-                                                        serialization.PublicFormat.SubjectPublicKeyInfo):
+        if is_root and spki_der(csr_obj.public_key()) != spki_der(self._pca_key.public_key()):
             raise _error("MalformedCSRException", "RootCACertificate/V1 must sign the CA's own CSR.")
         if not is_root and self.status != "ACTIVE":
             raise _error("InvalidStateException",

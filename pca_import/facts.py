@@ -100,11 +100,7 @@ class CertInfo:
 
     @cached_property
     def spki(self) -> bytes | None:
-        if self.cert is None:
-            return None
-        from cryptography.hazmat.primitives import serialization  # lazy: only the key-match rules need it
-        return self.cert.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return None if self.cert is None else spki_der(self.cert.public_key())
 
     def not_before(self) -> dt.datetime:
         return self._validity[0]
@@ -214,11 +210,13 @@ class Facts:
 
     @cached_property
     def csr_spki(self) -> bytes | None:
-        if self.csr is None:
-            return None
-        from cryptography.hazmat.primitives import serialization
-        return self.csr.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return None if self.csr is None else spki_der(self.csr.public_key())
+
+
+def spki_der(public_key) -> bytes:
+    """The DER SubjectPublicKeyInfo: what "the same key" means when comparing a certificate and a CSR."""
+    from cryptography.hazmat.primitives import serialization  # lazy: only the key-match rules need it
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def fingerprint_sha256(cert: x509.Certificate) -> str:

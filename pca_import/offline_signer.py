@@ -16,6 +16,7 @@ import pulumi
 from cryptography import x509
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
+from .facts import spki_der
 from .signing import load_private_key, pem, sign_csr
 
 KEY_CONFIG = "pca-import:signerKey"
@@ -58,7 +59,7 @@ class OfflineSignerProvider(ResourceProvider):
                             "< offline-root.key` on the signer stack")
         key = load_private_key(self._key_pem)
         issuer = x509.load_pem_x509_certificate(props["signer_certificate"].encode())
-        if key.public_key().public_bytes(*_spki()) != issuer.public_key().public_bytes(*_spki()):
+        if spki_der(key.public_key()) != spki_der(issuer.public_key()):
             raise ProviderError(f"{KEY_CONFIG} is not the key of pca-import:signerCertificate "
                             f"({issuer.subject.rfc4514_string()}): set the matching pair")
         csr = x509.load_pem_x509_csr(props["csr"].encode())
@@ -70,11 +71,6 @@ class OfflineSignerProvider(ResourceProvider):
 
     def delete(self, _id, _props):
         pass  # nothing to undo: the signature exists; the PKI stack decides what the CA holds
-
-
-def _spki():
-    from cryptography.hazmat.primitives import serialization
-    return serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
 
 
 class OfflineSignedCertificate(Resource):
