@@ -172,6 +172,16 @@ class Facts:
         return all(c.cert is not None for c in self.chain)
 
     @cached_property
+    def parsed_path(self) -> list[CertInfo]:
+        """The certificate and chain entries that parsed, in the order given."""
+        return [c for c in self.path if c.cert is not None]
+
+    @cached_property
+    def with_extensions(self) -> list[CertInfo]:
+        """Parsed certificates whose extensions could be read too."""
+        return [c for c in self.parsed_path if c.extensions is not None]
+
+    @cached_property
     def ca_type(self) -> str | None:
         """ROOT or SUBORDINATE: as requested, else inferred (self-signed means root)."""
         if self.requested_type:

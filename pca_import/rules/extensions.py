@@ -32,7 +32,7 @@ REJECTED_CRITICAL = {
 
 
 def _parsed(f: Facts):
-    return [c for c in f.path if c.cert is not None and c.extensions is not None]
+    return f.with_extensions
 
 
 @rule("BC001", ERROR, "Basic constraints present",

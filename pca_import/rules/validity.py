@@ -8,7 +8,7 @@ from .registry import ERROR, WARNING, rule
 
 
 def _parsed(f: Facts):
-    return [c for c in f.path if c.cert is not None]
+    return f.parsed_path
 
 
 @rule("VAL001", ERROR, "Not expired",
