@@ -197,3 +197,20 @@ def test_bad_hierarchy_config_is_a_clear_error(world):
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "pca-import:hierarchy[0] (sub): `parent` 'nope'" in text
     assert "Traceback" not in text
+
+
+def test_apply_errors_read_as_messages_not_tracebacks(world, tmp_path):
+    """A CA that already holds another certificate: `up` fails with the adoption advice, no traceback."""
+    proj = world.proj
+    proj.init_stack("held")
+    arn, csr = pca.create_ca("SUBORDINATE", "Held Elsewhere")
+    pca.import_raw(arn, pca.external_sign(csr, world.root, days=90), world.root.pem)
+    (tmp_path / "c.pem").write_text(pca.external_sign(csr, world.root, days=200))
+    (tmp_path / "chain.pem").write_text(world.root.pem)
+    proj.set_object("held", "pca-import:hierarchy", [
+        {"name": "held", "type": "SUBORDINATE", "signer": "external", "arn": arn,
+         "certificateFile": str(tmp_path / "c.pem"), "chainFile": str(tmp_path / "chain.pem")}])
+    proc = proj.up("held", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "already holds a different CA certificate" in text
+    assert "Traceback" not in text and 'File "' not in text
