@@ -35,6 +35,8 @@ class Node:
     arn: str | None = None             # an existing CA to adopt instead of creating one
     certificate_file: str | None = None
     chain_file: str | None = None
+    certificate: str | None = None     # the manual path in config: signed PEM pasted by a person
+    certificate_chain: str | None = None
     on_delete: str = "retain"
     rule_profile: str = "default"
     expiry_warning_days: int = 30
@@ -60,7 +62,8 @@ def parse_hierarchy(raw: Any) -> list[Node]:
         if name in nodes:
             raise _err(i, name, "this name is used twice: names must be unique")
         known = {"name", "type", "subject", "keyAlgorithm", "parent", "signer", "pathLength", "validityDays", "arn",
-                 "certificateFile", "chainFile", "onDelete", "ruleProfile", "expiryWarningDays"}
+                 "certificateFile", "chainFile", "certificate", "certificateChain", "onDelete", "ruleProfile",
+                 "expiryWarningDays"}
         unknown = set(item) - known
         if unknown:
             raise _err(i, name, f"unknown field(s) {', '.join(sorted(unknown))}: allowed are {', '.join(sorted(known))}")
@@ -74,6 +77,9 @@ def parse_hierarchy(raw: Any) -> list[Node]:
         if key_algorithm not in KEY_ALGORITHMS:
             raise _err(i, name, f"`keyAlgorithm` {key_algorithm!r} is not supported: use one of {', '.join(KEY_ALGORITHMS)}")
         parent, signer = item.get("parent"), item.get("signer")
+        if (item.get("certificate") or item.get("certificateFile")) and signer != "external":
+            raise _err(i, name, "`certificate`/`certificateFile` supply an externally signed certificate: "
+                                "add `signer: external` (a ROOT or a PCA-signed CA gets its certificate from Private CA)")
         if ca_type == "ROOT":
             if parent or (signer not in (None, "self")):
                 raise _err(i, name, "a ROOT signs itself: remove `parent`/`signer`")
@@ -93,7 +99,8 @@ def parse_hierarchy(raw: Any) -> list[Node]:
                            key_algorithm=key_algorithm, parent=parent, signer=signer, path_length=path_length,
                            validity_days=int(item.get("validityDays", 3650 if ca_type == "ROOT" else 1825)),
                            arn=item.get("arn"), certificate_file=item.get("certificateFile"),
-                           chain_file=item.get("chainFile"), on_delete=on_delete,
+                           chain_file=item.get("chainFile"), certificate=item.get("certificate"),
+                           certificate_chain=item.get("certificateChain"), on_delete=on_delete,
                            rule_profile=item.get("ruleProfile", "default"),
                            expiry_warning_days=int(item.get("expiryWarningDays", 30)))
     for i, n in enumerate(nodes.values()):
@@ -200,7 +207,9 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
             external_csrs[n.name] = csr
             manual_cert, manual_chain = _read_file(n.certificate_file), _read_file(n.chain_file)
             got = signed.get(n.name) or {}
-            if manual_cert:
+            if n.certificate:
+                cert, chain, signed_by = n.certificate, n.certificate_chain, "external (stack config)"
+            elif manual_cert:
                 cert, chain, signed_by = manual_cert, manual_chain, f"external (file {n.certificate_file})"
             elif got.get("certificate"):
                 cert, chain, signed_by = got["certificate"], got.get("chain"), f"external (stack {signer_stack})"
@@ -209,7 +218,7 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
         # 3. the import
         entry: dict[str, Any] = {"arn": arn, "type": n.type, "csr": csr, "signed_by": signed_by}
         if cert is None:
-            entry.update(status="AWAITING_CERTIFICATE", serial=None, not_after=None)
+            entry.update(status="AWAITING_CERTIFICATE", serial=None, not_before=None, not_after=None)
             pulumi.log.info(f"{n.name}: awaiting its certificate from the external signer; its CSR is exported "
                             f"as cas.{n.name}.csr and external_csrs.{n.name}")
         else:
@@ -217,7 +226,7 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
                                       certificate_chain=chain, on_delete=n.on_delete, rule_profile=n.rule_profile,
                                       expiry_warning_days=n.expiry_warning_days)
             imports[n.name] = imp
-            entry.update(status=imp.status, serial=imp.serial, not_after=imp.not_after,
+            entry.update(status=imp.status, serial=imp.serial, not_before=imp.not_before, not_after=imp.not_after,
                          complete_chain=imp.complete_chain)
         results[n.name] = entry
     pulumi.export("cas", results)

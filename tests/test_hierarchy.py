@@ -35,6 +35,8 @@ def test_path_length_defaults_to_the_levels_below():
     ([{"name": "a", "type": "SUBORDINATE", "parent": "zz"}], "'zz' is not a CA"),
     ([{"name": "a", "type": "ROOT", "keyAlgorithm": "DSA_1024"}], "not supported"),
     ([{"name": "a", "type": "ROOT", "colour": "red"}], "unknown field"),
+    ([{"name": "r", "type": "ROOT"}, {"name": "a", "type": "SUBORDINATE", "parent": "r", "certificate": "x"}],
+     "add `signer: external`"),
     ([{"name": "a", "type": "SUBORDINATE", "parent": "b"}, {"name": "b", "type": "SUBORDINATE", "parent": "a"}],
      "cycle"),
     ([{"name": "r", "type": "ROOT"}, {"name": "s", "type": "SUBORDINATE", "parent": "r", "pathLength": 0},

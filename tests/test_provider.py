@@ -143,6 +143,14 @@ def test_out_of_band_reimport_is_seen_by_read(provider):
     assert restored["serial"] == outs["serial"]
 
 
+def test_disabled_ca_shows_in_read(provider):
+    arn, cert = pca.pca_root("Disabled Root")
+    outs = provider.create(props(arn, cert)).outs
+    pca.client().update_certificate_authority(CertificateAuthorityArn=arn, Status="DISABLED")
+    live = provider.read(arn, outs)
+    assert live.id == arn and live.outs["status"] == "DISABLED" and live.outs["certificate"] == outs["certificate"]
+
+
 def test_deleted_ca_reads_as_gone(provider):
     arn, cert = pca.pca_root("Doomed Root")
     outs = provider.create(props(arn, cert)).outs

@@ -13,6 +13,7 @@ from pca_import.signing import make_csr, name, pem
 
 REGISTERED: list = []
 ROOT = ca("Mock Root")
+PASTED = ca("Pasted CA", ROOT)
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -37,7 +38,9 @@ def program():
     from pca_import.hierarchy import build_pki, parse_hierarchy
     nodes = parse_hierarchy([
         {"name": "root", "type": "ROOT", "keyAlgorithm": "EC_secp384r1"},
-        {"name": "issuing", "type": "SUBORDINATE", "parent": "root", "keyAlgorithm": "RSA_2048"}])
+        {"name": "issuing", "type": "SUBORDINATE", "parent": "root", "keyAlgorithm": "RSA_2048"},
+        {"name": "pasted", "type": "SUBORDINATE", "signer": "external", "certificate": PASTED.pem,
+         "certificateChain": ROOT.pem}])
     results = build_pki(nodes, backend="pulumi-aws")
     return results
 
@@ -58,8 +61,13 @@ def test_pulumi_aws_resources_are_registered(program):
         imports = {n: i for t, n, i in REGISTERED if t == "pulumi-python:dynamic:Resource"}
         assert imports["issuing-cert"]["certificate_authority_arn"].endswith("/issuing-ca")
         assert "BEGIN CERTIFICATE" in imports["root-cert"]["certificate"]
+        # the manual path in config: the pasted PEM is what gets imported, nothing is issued for it
+        assert imports["pasted-cert"]["certificate"] == PASTED.pem
+        assert imports["pasted-cert"]["certificate_chain"] == ROOT.pem
+        assert "pasted-issued" not in issued
         ca_inputs = next(i for t, n, i in REGISTERED if n == "root-ca")
         cfg = ca_inputs["certificateAuthorityConfiguration"]
         assert cfg["keyAlgorithm"] == "EC_secp384r1" and cfg["subject"]["commonName"] == "root"
 
-    return pulumi.Output.all(program["issuing"]["status"], program["root"]["status"]).apply(check)
+    return pulumi.Output.all(program["issuing"]["status"], program["root"]["status"],
+                             program["pasted"]["status"]).apply(check)
