@@ -15,15 +15,22 @@ DEFAULT_PROFILE = "default"
 CRASH_CODE = "FATAL"
 
 
-def _available(f: Facts) -> dict[str, bool]:
+def _available(f: Facts) -> frozenset[str]:
     """Which facts the rules' `needs` can rely on for this request."""
-    return {"certificate": f.cert is not None, "chain": bool(f.chain) and f.chain_parsed,
-            "csr": bool(f.csr_bytes), "status": bool(f.ca_status)}
+    have = []
+    if f.cert is not None:
+        have.append("certificate")
+    if f.chain and f.chain_parsed:
+        have.append("chain")
+    if f.csr_bytes:
+        have.append("csr")
+    if f.ca_status:
+        have.append("status")
+    return frozenset(have)
 
 
 def _applies(rule: Rule, f: Facts) -> bool:
-    have = _available(f)
-    return all(have[n] for n in rule.needs)
+    return rule.needs <= _available(f)
 
 
 def validate_import(certificate: bytes | str | None, chain: bytes | str | None = None, *,
@@ -45,7 +52,7 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     findings: list[Finding] = []
     have = _available(f)
     for r in RULES:
-        if r.needs and not all(have[n] for n in r.needs):
+        if not r.needs <= have:
             continue
         try:
             for severity, message, location in r.check(f):

@@ -1,6 +1,8 @@
 """Hierarchy rules: root vs subordinate, what the chain holds, its order, path length and depth."""
 from __future__ import annotations
 
+from cryptography import x509
+
 from ..facts import ROOT, SUBORDINATE, CertInfo, Facts, short_name, signed_by
 from .registry import ERROR, rule
 
@@ -151,7 +153,6 @@ def chain_ends_at_root(f: Facts):
 
 
 def _bc(c: CertInfo):
-    from cryptography import x509
     e = c.ext(x509.BasicConstraints)
     return e.value if e is not None else None
 

@@ -21,7 +21,7 @@ class Rule:
     def __init__(self, code: str, severity: str, title: str, citation: str, check: Callable[..., Iterable[Emit]],
                  needs: tuple[str, ...] = (), profile_severity: dict[str, str] | None = None) -> None:
         self.code, self.severity, self.title, self.citation = code, severity, title, citation
-        self.check, self.needs, self.profile_severity = check, needs, profile_severity or {}
+        self.check, self.needs, self.profile_severity = check, frozenset(needs), profile_severity or {}
 
     def severity_for(self, profile: str) -> str:
         return self.profile_severity.get(profile, self.severity)
