@@ -6,8 +6,6 @@ Against real AWS with the plugin available, the hierarchy uses pulumi-aws (`aws.
 """
 from __future__ import annotations
 
-from .provider_errors import ProviderError
-
 from typing import Optional
 
 import pulumi
@@ -15,6 +13,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from .aws import AwsError, PrivateCa, Settings, translate
 from .signing import AWS_SUBJECT_KEYS
+from .provider_errors import ProviderError
 
 TEMPLATE_ROOT = "arn:aws:acm-pca:::template/RootCACertificate/V1"
 

@@ -8,8 +8,6 @@ then renews in place.
 """
 from __future__ import annotations
 
-from .provider_errors import ProviderError
-
 from typing import Optional
 
 import pulumi
@@ -18,6 +16,7 @@ from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
 from .facts import spki_der
 from .signing import load_private_key, pem, sign_csr
+from .provider_errors import ProviderError
 
 KEY_CONFIG = "pca-import:signerKey"
 

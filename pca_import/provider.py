@@ -7,8 +7,6 @@ module or class breaks existing stacks.
 """
 from __future__ import annotations
 
-from .provider_errors import ProviderError
-
 import sys
 from typing import Any
 
@@ -18,6 +16,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
 from .aws import AwsError, PrivateCa, Settings
 from .engine import DEFAULT_PROFILE, PROFILES, validate_import
 from .pem import canonical_pem
+from .provider_errors import ProviderError
 
 INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", "rule_profile", "on_delete",
           "expiry_warning_days")
@@ -50,8 +49,6 @@ def _location_property(location: str) -> str:
         return "certificate_chain"
     if location in ("ca", "csr"):
         return "certificate_authority_arn"
-    if location == "engine":
-        return "certificate"
     return "certificate"
 
 
