@@ -138,9 +138,18 @@ def test_every_violation_is_reported_at_once():
 def test_wrong_order_is_named_as_order_with_the_working_order():
     report = validate_import(SUB.pem, chain(ROOT, INTER))
     [f] = [f for f in report.findings if f.code == "CHAIN002"]
-    assert "out of order" in f.message
+    assert "out of order" in f.message and "would work" in f.message
     assert f.message.index("CN=Ext Intermediate") < f.message.index("CN=Ext Root")
     assert "CHAIN003" not in report.codes  # not also reported as a missing root
+
+
+def test_an_unrelated_certificate_in_the_chain_is_named_for_removal():
+    stranger = ca("Stranger Root")
+    report = validate_import(SUB.pem, chain(INTER, ROOT, stranger))
+    [f] = [f for f in report.findings if f.code == "CHAIN002"]
+    assert f.location == "chain[2]" and "CN=Stranger Root" in f.message and "remove it" in f.message
+    report = validate_import(SUB.pem, chain(stranger, ROOT, INTER))
+    assert {(f.code, f.location) for f in report.findings} == {("CHAIN002", "chain[0]"), ("CHAIN002", "chain")}
 
 
 def test_broken_link_names_both_certificates():

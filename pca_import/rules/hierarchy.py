@@ -84,19 +84,23 @@ class OrderAnalysis:
         self.broken = [i for i in range(len(path) - 1) if not signed_by(path[i], path[i + 1])]
         self.path = path
         self.working_order: list[CertInfo] | None = None
+        self.extras: list[CertInfo] = []
         if self.broken:
-            self.working_order = self._find_order(chain)
+            self.working_order, self.extras = self._find_order(chain)
 
-    def _find_order(self, chain: list[CertInfo]) -> list[CertInfo] | None:
+    def _find_order(self, chain: list[CertInfo]) -> tuple[list[CertInfo] | None, list[CertInfo]]:
+        """Walk issuer links from the certificate up to a self-signed root using the chain's certificates.
+
+        Returns the working order and the certificates it did not need, or (None, []) when no root is reached."""
         current, remaining, order = self.f.certificate, list(chain), []
-        while remaining:
+        while remaining and not (order and current.self_signed):
             nxt = next((c for c in remaining if c.subject == current.issuer and signed_by(current, c)), None)
             if nxt is None:
-                return None
+                return None, []
             order.append(nxt)
             remaining.remove(nxt)
             current = nxt
-        return order if current.self_signed else None
+        return (order, remaining) if current.self_signed else (None, [])
 
     @property
     def effective_path(self) -> list[CertInfo]:
@@ -133,8 +137,13 @@ def chain_order(f: Facts):
         return
     if a.working_order is not None:
         order = ", ".join(c.label for c in a.working_order)
-        yield None, (f"the chain is out of order; every certificate is present, and this order would work: "
-                     f"{order} (the certificate's issuer first, the root last)"), "chain"
+        in_order = [c for c in a.path[1:] if c not in a.extras] == a.working_order
+        for c in a.extras:
+            yield None, (f"{c.label} is not on the path from the certificate to its root: remove it "
+                         f"(the chain that works: {order})"), c.location
+        if not in_order:
+            yield None, (f"the chain is out of order; this order would work: {order} (the certificate's issuer "
+                         "first, the root last)"), "chain"
         return
     for i in a.broken:
         yield None, _describe_broken_link(a.path[i], a.path[i + 1], a.path[1:]), a.path[i].location
