@@ -77,6 +77,17 @@ def cmd_tf_external(args) -> int:
 def cmd_import(args) -> int:
     from .aws import AwsError, PrivateCa
     pca = PrivateCa.from_environment()
+    if args.dry_run:
+        try:
+            report, ca, _held = pca.preflight(args.ca_arn, _read(args.certificate), _read(args.chain),
+                                              profile=args.profile)
+        except AwsError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_INVALID
+        print(report.to_json() if args.json else
+              f"{args.ca_arn} ({ca['type']}, {ca['status']}, {ca['key_algorithm']}): dry run, nothing sent\n"
+              + report.to_text())
+        return EXIT_OK if report.ok else EXIT_INVALID
     try:
         result = pca.import_certificate(args.ca_arn, _read(args.certificate), _read(args.chain),
                                         profile=args.profile)
@@ -139,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--certificate", required=True, metavar="PATH")
     i.add_argument("--chain", metavar="PATH")
     i.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    i.add_argument("--dry-run", action="store_true",
+                   help="check against the live CA (its CSR, type and status) without importing")
     i.add_argument("--json", action="store_true")
     i.set_defaults(fn=cmd_import)
 

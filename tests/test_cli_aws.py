@@ -34,6 +34,19 @@ def test_import_then_status(emulator_url, tmp_path, calls):
     assert code == 0 and st["status"] == "ACTIVE" and st["type"] == "SUBORDINATE" and 98 <= st["days_left"] <= 100
 
 
+def test_dry_run_checks_against_the_live_ca_without_importing(emulator_url, tmp_path, calls):
+    arn, csr = pca.create_ca("SUBORDINATE", "CLI Dry Run CA")
+    (tmp_path / "c.pem").write_text(pca.external_sign(csr, ROOT))
+    (tmp_path / "chain.pem").write_text(chain(ROOT))
+    code, out, _ = run("import", "--dry-run", "--ca-arn", arn, "--certificate", str(tmp_path / "c.pem"),
+                       "--chain", str(tmp_path / "chain.pem"))
+    assert code == 0 and "dry run, nothing sent" in out and "PENDING_CERTIFICATE" in out
+    code, out, _ = run("import", "--dry-run", "--ca-arn", arn, "--certificate", str(tmp_path / "c.pem"), "--json")
+    assert code == 1 and "SUB002" in {f["code"] for f in json.loads(out)["findings"]}
+    assert "ImportCertificateAuthorityCertificate" not in calls.get()
+    assert pca.status(arn) == "PENDING_CERTIFICATE"
+
+
 def test_import_refuses_a_bad_certificate_before_sending(emulator_url, tmp_path, calls):
     arn, _ = pca.create_ca("SUBORDINATE", "CLI Refused CA")
     _, other_csr = pca.create_ca("SUBORDINATE", "CLI Refused CA")
