@@ -25,10 +25,19 @@ if existing="$(command -v pulumi 2>/dev/null)"; then
   fi
 fi
 
+need_go() {
+  if ! command -v go >/dev/null 2>&1; then
+    log "Go is needed to build the Pulumi engine offline: install Go 1.24 or newer (or put pulumi v$VERSION with"
+    log "its Python language host on PATH) and run again"
+    exit 1
+  fi
+}
+
 host_hash="$(cat "$REPO/scripts/langhost/main.go" "$REPO/scripts/langhost/go.mod" "$REPO/scripts/langhost/go.sum" | sha256sum | cut -c1-16)"
 mkdir -p "$BIN"
 
 if [ ! -x "$BIN/pulumi" ]; then
+  need_go
   log "building the pulumi CLI v$VERSION from the Go module proxy (first run: several minutes)"
   src="$DIR/src/cli"; mkdir -p "$src"
   cat > "$src/go.mod" <<GOMOD
@@ -46,6 +55,7 @@ GOMOD
 fi
 
 if [ ! -x "$BIN/pulumi-language-python" ] || [ "$(cat "$BIN/.langhost-hash" 2>/dev/null)" != "$host_hash" ]; then
+  need_go
   log "building the Python language host (scripts/langhost)"
   (cd "$REPO/scripts/langhost" && go build -o "$BIN/pulumi-language-python.tmp" . >&2)
   mv "$BIN/pulumi-language-python.tmp" "$BIN/pulumi-language-python"
@@ -53,6 +63,7 @@ if [ ! -x "$BIN/pulumi-language-python" ] || [ "$(cat "$BIN/.langhost-hash" 2>/d
 fi
 
 if [ ! -x "$BIN/pulumi-resource-pulumi-python" ] || [ ! -x "$BIN/pulumi-language-python-exec" ]; then
+  need_go
   sdk="$(cd "$REPO/scripts/langhost" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
   cp "$sdk/python/cmd/pulumi-language-python-exec" "$sdk/python/dist/pulumi-resource-pulumi-python" "$BIN/"
   chmod 755 "$BIN/pulumi-language-python-exec" "$BIN/pulumi-resource-pulumi-python"
