@@ -115,6 +115,13 @@ def cmd_status(args) -> int:
     else:
         for k in ("arn", "type", "status", "key_algorithm", "subject", "serial", "not_after", "days_left"):
             print(f"{k:14} {st.get(k, '')}")
+    if args.warn_days is not None:
+        left = st.get("days_left")
+        if st.get("status") != "ACTIVE" or left is None or left < args.warn_days:
+            print(f"pca-import: {args.ca_arn} is {st.get('status')} with "
+                  f"{'no certificate' if left is None else f'{left} day(s) left'} "
+                  f"(threshold {args.warn_days}): renew it", file=sys.stderr)
+            return EXIT_INVALID
     return EXIT_OK
 
 
@@ -157,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("status", help="what the CA holds, its validity and days left")
     s.add_argument("--ca-arn", required=True)
+    s.add_argument("--warn-days", type=int, metavar="N",
+                   help="exit 1 unless the CA is ACTIVE with more than N days left (for scheduled checks)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_status)
 

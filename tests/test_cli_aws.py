@@ -32,6 +32,9 @@ def test_import_then_status(emulator_url, tmp_path, calls):
     code, out, _ = run("status", "--ca-arn", arn, "--json")
     st = json.loads(out)
     assert code == 0 and st["status"] == "ACTIVE" and st["type"] == "SUBORDINATE" and 98 <= st["days_left"] <= 100
+    assert run("status", "--ca-arn", arn, "--warn-days", "30")[0] == 0
+    code, _, err = run("status", "--ca-arn", arn, "--warn-days", "120")
+    assert code == 1 and "day(s) left" in err and "renew" in err
 
 
 def test_dry_run_checks_against_the_live_ca_without_importing(emulator_url, tmp_path, calls):
