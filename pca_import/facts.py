@@ -28,36 +28,6 @@ class cached_property:  # noqa: N801 - same role as functools.cached_property, w
         return value
 
 
-def _tlv(buf: bytes, pos: int) -> tuple[int, int]:
-    """(content start, end) of the DER element at `pos`."""
-    length = buf[pos + 1]
-    if length < 0x80:
-        return pos + 2, pos + 2 + length
-    n = length & 0x7F
-    start = pos + 2 + n
-    return start, start + int.from_bytes(buf[pos + 2:start], "big")
-
-
-def raw_names(tbs: bytes, is_csr: bool = False) -> tuple[bytes, bytes]:
-    """(issuer, subject) DER of a TBSCertificate, or (b"", subject) of a CertificationRequestInfo.
-
-    Comparing these bytes is ~5x cheaper than building x509.Name objects; equal bytes mean equal names
-    (unequal bytes may still be equal names in another string encoding: callers fall back to x509.Name)."""
-    pos, _end = _tlv(tbs, 0)
-    if is_csr:
-        pos = _tlv(tbs, pos)[1]                      # version
-        s_start, s_end = _tlv(tbs, pos)
-        return b"", tbs[pos:s_end]
-    if tbs[pos] == 0xA0:                             # [0] EXPLICIT version
-        pos = _tlv(tbs, pos)[1]
-    pos = _tlv(tbs, pos)[1]                          # serialNumber
-    pos = _tlv(tbs, pos)[1]                          # signature AlgorithmIdentifier
-    i_end = _tlv(tbs, pos)[1]
-    issuer = tbs[pos:i_end]
-    pos = _tlv(tbs, i_end)[1]                        # validity
-    return issuer, tbs[pos:_tlv(tbs, pos)[1]]
-
-
 def short_name(name: x509.Name) -> str:
     """`CN=Ext Root` when there is a common name, else the whole RFC 4514 string."""
     cns = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
@@ -90,10 +60,6 @@ class CertInfo:
     @cached_property
     def issuer(self) -> x509.Name:
         return self.cert.issuer
-
-    @cached_property
-    def raw_issuer_subject(self) -> tuple[bytes, bytes]:
-        return raw_names(self.cert.tbs_certificate_bytes)
 
     @property
     def label(self) -> str:
@@ -251,10 +217,6 @@ class Facts:
             return x509.load_der_x509_csr(data)
         except ValueError:
             return None
-
-    @cached_property
-    def csr_raw_subject(self) -> bytes | None:
-        return None if self.csr is None else raw_names(self.csr.tbs_certrequest_bytes, is_csr=True)[1]
 
     @cached_property
     def csr_spki(self) -> bytes | None:

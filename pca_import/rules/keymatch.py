@@ -20,9 +20,7 @@ def key_matches_csr(f: Facts):
       "The certificate imported into a CA is signed from that CA's CSR (GetCertificateAuthorityCsr).",
       needs=("certificate", "csr"))
 def subject_matches_csr(f: Facts):
-    if f.csr is None or f.csr_raw_subject == f.certificate.raw_issuer_subject[1]:
-        return  # same DER name: the common case, decided without building Name objects
-    if f.csr.subject != f.certificate.subject:
+    if f.csr is not None and f.csr.subject != f.certificate.subject:
         yield None, (f"the certificate's subject {f.cert.subject.rfc4514_string()!r} differs from the CSR's "
                      f"{f.csr.subject.rfc4514_string()!r}; AWS accepts it when the key matches, but issued "
                      f"certificates will name {short_name(f.cert.subject)} as issuer"), "certificate"
