@@ -12,8 +12,11 @@ from certfactory import ca
 from pca_import.signing import make_csr, name, pem
 
 REGISTERED: list = []
+CALLS: list = []
 ROOT = ca("Mock Root")
 PASTED = ca("Pasted CA", ROOT)
+ADOPTED_ARN = "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/adopted"
+ADOPTED_CSR = pem(make_csr(PASTED.key, name("Adopted CA")))
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -29,6 +32,9 @@ class Mocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", outs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
+        CALLS.append((args.token, dict(args.args)))
+        if args.token == "aws:acmpca/getCertificateAuthority:getCertificateAuthority":
+            return {"arn": args.args["arn"], "certificateSigningRequest": ADOPTED_CSR}
         return {}
 
 
@@ -40,7 +46,8 @@ def program():
         {"name": "root", "type": "ROOT", "keyAlgorithm": "EC_secp384r1"},
         {"name": "issuing", "type": "SUBORDINATE", "parent": "root", "keyAlgorithm": "RSA_2048"},
         {"name": "pasted", "type": "SUBORDINATE", "signer": "external", "certificate": PASTED.pem,
-         "certificateChain": ROOT.pem}])
+         "certificateChain": ROOT.pem},
+        {"name": "adopted", "type": "SUBORDINATE", "signer": "external", "arn": ADOPTED_ARN}])
     results = build_pki(nodes, backend="pulumi-aws")
     return results
 
@@ -65,9 +72,17 @@ def test_pulumi_aws_resources_are_registered(program):
         assert imports["pasted-cert"]["certificate"] == PASTED.pem
         assert imports["pasted-cert"]["certificate_chain"] == ROOT.pem
         assert "pasted-issued" not in issued
+        # an adopted CA (by ARN) is read with the pulumi-aws invoke, not created
+        assert ("aws:acmpca/getCertificateAuthority:getCertificateAuthority", {"arn": ADOPTED_ARN}) in CALLS
+        assert "adopted-ca" not in {n for _, n, _ in REGISTERED}
         ca_inputs = next(i for t, n, i in REGISTERED if n == "root-ca")
         cfg = ca_inputs["certificateAuthorityConfiguration"]
         assert cfg["keyAlgorithm"] == "EC_secp384r1" and cfg["subject"]["commonName"] == "root"
 
+    def check_adopted(csr):
+        assert csr == ADOPTED_CSR  # exported for the external signer, awaiting its certificate
+        assert program["adopted"]["status"] == "AWAITING_CERTIFICATE"
+
     return pulumi.Output.all(program["issuing"]["status"], program["root"]["status"],
-                             program["pasted"]["status"]).apply(check)
+                             program["pasted"]["status"], program["adopted"]["csr"].apply(check_adopted)
+                             ).apply(check)
