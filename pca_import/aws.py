@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import DEFAULT_PROFILE, validate_import
+from .facts import certificate_facts
 from .pem import canonical_pem
 from .report import Report
 
@@ -93,12 +94,7 @@ def translate(exc: Exception, arn: str, action: str) -> AwsError:
 
 def _cert_facts(pem: str) -> dict[str, str]:
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    c = x509.load_pem_x509_certificate(pem.encode())
-    return {"subject": c.subject.rfc4514_string(), "issuer": c.issuer.rfc4514_string(),
-            "serial": format(c.serial_number, "x"), "not_before": c.not_valid_before_utc.isoformat(),
-            "not_after": c.not_valid_after_utc.isoformat(),
-            "sha256_fingerprint": c.fingerprint(hashes.SHA256()).hex(":").upper()}
+    return certificate_facts(x509.load_pem_x509_certificate(pem.encode()))
 
 
 class PrivateCa:
@@ -149,6 +145,10 @@ class PrivateCa:
         return {"arn": arn, "type": ca.get("Type"), "status": ca.get("Status"),
                 "key_algorithm": cfg.get("KeyAlgorithm")}
 
+    def csr(self, arn: str, client=None) -> str:
+        """The CA's CSR (PEM), as GetCertificateAuthorityCsr returns it."""
+        return self._call(client or self.client(), "GetCertificateAuthorityCsr", arn)["Csr"]
+
     def current(self, arn: str, status: str, client=None) -> tuple[str | None, str | None]:
         """The canonical certificate and chain the CA holds now, or (None, None) before its first import."""
         if status in ("PENDING_CERTIFICATE", "CREATING", "FAILED", "DELETED"):
@@ -188,14 +188,16 @@ class PrivateCa:
     # ---- the import --------------------------------------------------------------------------------
 
     def preflight(self, arn: str, certificate, chain, *, profile: str = DEFAULT_PROFILE,
-                  expiry_warning_days: int = 30, client=None) -> tuple[Report, dict[str, Any], tuple]:
-        """Describe the CA, fetch its CSR and current certificate, and run every rule with them."""
+                  expiry_warning_days: int = 30, client=None, fetch_held: bool = True
+                  ) -> tuple[Report, dict[str, Any], tuple]:
+        """Describe the CA, fetch its CSR (and, unless `fetch_held` is False, what it holds now), and run
+        every rule with them."""
         client = client or self.client()
         ca = self.describe(arn, client)
         csr = None
         if ca["status"] not in ("CREATING", "FAILED", "DELETED"):
-            csr = self._call(client, "GetCertificateAuthorityCsr", arn).get("Csr")
-        held = self.current(arn, ca["status"], client)
+            csr = self.csr(arn, client)
+        held = self.current(arn, ca["status"], client) if fetch_held else (None, None)
         report = validate_import(certificate, chain, csr=csr, ca_type=ca["type"], ca_status=ca["status"],
                                  profile=profile, expiry_warning_days=expiry_warning_days)
         return report, ca, held

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Optional
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource
 
-from .aws import AwsError, PrivateCa, Settings, translate
+from .aws import AwsError, translate
+from .provider import AwsProvider
 from .signing import AWS_SUBJECT_KEYS
 from .provider_errors import ProviderError
 
@@ -28,27 +29,7 @@ def signing_algorithm_for(key_algorithm: str) -> str:
     return "SHA256WITHRSA"
 
 
-class _Boto3Provider(ResourceProvider):
-    serialize_as_secret_always = False
-
-    def __init__(self) -> None:
-        self._settings: Settings | None = None
-
-    def configure(self, req) -> None:
-        self._settings = Settings.from_environment(region=req.config.get("aws:region"),
-                                                   profile=req.config.get("aws:profile"))
-
-    def __getstate__(self):
-        return {}
-
-    def __setstate__(self, state):
-        self._settings = None
-
-    def _pca(self) -> PrivateCa:
-        return PrivateCa(self._settings or Settings.from_environment())
-
-
-class PrivateCaProvider(_Boto3Provider):
+class PrivateCaProvider(AwsProvider):
     """CreateCertificateAuthority / DescribeCertificateAuthority / disable + DeleteCertificateAuthority."""
 
     def diff(self, _id, olds, news):
@@ -114,7 +95,7 @@ class PrivateCertificateAuthority(Resource):
                                                      "subject": subject, "arn": None, "csr": None}, opts)
 
 
-class IssuedCaCertificateProvider(_Boto3Provider):
+class IssuedCaCertificateProvider(AwsProvider):
     """IssueCertificate with a CA template, then GetCertificate (waiting until it is issued)."""
 
     def diff(self, _id, olds, news):

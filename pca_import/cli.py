@@ -80,7 +80,7 @@ def cmd_import(args) -> int:
     if args.dry_run:
         try:
             report, ca, _held = pca.preflight(args.ca_arn, _read(args.certificate), _read(args.chain),
-                                              profile=args.profile)
+                                              profile=args.profile, fetch_held=False)
         except AwsError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_INVALID

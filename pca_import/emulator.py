@@ -29,11 +29,11 @@ import threading
 from collections import Counter
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 
 from .engine import validate_import
 from .facts import spki_der
-from .signing import build_certificate, key_algorithm_of, new_key
+from .signing import build_certificate, make_csr, new_key
 
 TEMPLATE_PREFIX = "arn:aws:acm-pca:::template/"
 ROOT_TEMPLATE = TEMPLATE_PREFIX + "RootCACertificate/V1"
@@ -60,11 +60,7 @@ _patched = False
 
 def _error(code: str, message: str | None = None):
     from moto.core.exceptions import JsonRESTError
-
-    class _AwsError(JsonRESTError):
-        pass
-
-    return _AwsError(code, message or AWS_MESSAGE.get(code, code))
+    return JsonRESTError(code, message or AWS_MESSAGE.get(code, code))
 
 
 def _validity_end(validity: dict | None, start: dt.datetime) -> dt.datetime:
@@ -106,12 +102,7 @@ def apply_patches() -> None:
 
     def csr(self) -> bytes:
         if self._csr_pem is None:  # AWS returns the same CSR every time
-            h = hashes.SHA384() if key_algorithm_of(self._pca_key.public_key()) in ("EC_secp384r1", "EC_secp521r1") \
-                else hashes.SHA256()
-            req = (x509.CertificateSigningRequestBuilder().subject_name(self.issuer)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(self._pca_key, h))
-            self._csr_pem = req.public_bytes(serialization.Encoding.PEM)
+            self._csr_pem = make_csr(self._pca_key, self.issuer).public_bytes(serialization.Encoding.PEM)
         return self._csr_pem
 
     CA.csr = property(csr)

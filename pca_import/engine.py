@@ -8,7 +8,7 @@ import datetime as dt
 
 from .facts import Facts
 from .report import ERROR, Finding, Report
-from .rules import RULES, Rule
+from .rules import RULES
 
 PROFILES = ("default", "strict")
 DEFAULT_PROFILE = "default"
@@ -28,9 +28,6 @@ def _available(f: Facts) -> frozenset[str]:
         have.append("status")
     return frozenset(have)
 
-
-def _applies(rule: Rule, f: Facts) -> bool:
-    return rule.needs <= _available(f)
 
 
 def validate_import(certificate: bytes | str | None, chain: bytes | str | None = None, *,

@@ -229,6 +229,10 @@ def spki_der(public_key) -> bytes:
     return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def fingerprint_sha256(cert: x509.Certificate) -> str:
+def certificate_facts(cert: x509.Certificate) -> dict[str, str]:
+    """Subject, issuer, serial, validity and SHA-256 fingerprint: what reports, outputs and `status` show."""
     from cryptography.hazmat.primitives import hashes
-    return cert.fingerprint(hashes.SHA256()).hex(":").upper()
+    return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
+            "serial": format(cert.serial_number, "x"), "not_before": cert.not_valid_before_utc.isoformat(),
+            "not_after": cert.not_valid_after_utc.isoformat(),
+            "sha256_fingerprint": cert.fingerprint(hashes.SHA256()).hex(":").upper()}

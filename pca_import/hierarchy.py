@@ -152,15 +152,20 @@ def _read_file(path: str | None) -> str | None:
         return fh.read()
 
 
-def _signed_outputs(stack_name: str | None) -> dict:
-    """The signer stack's `signed` output ({name: {certificate, chain}}), read at program time."""
-    if not stack_name:
-        return {}
+def _stack_output(resource_name: str, stack_name: str, output: str) -> dict:
+    """Another stack's output, read by StackReference at program time (so each entry can become its own
+    resource); {} when the stack has no such output yet."""
     import pulumi
     from pulumi.runtime.sync_await import _sync_await
-    ref = pulumi.StackReference(f"signer-{stack_name.replace('/', '-')}", stack_name=stack_name)
-    details = _sync_await(ref.get_output_details("signed"))
-    return details.value or {}
+    ref = pulumi.StackReference(resource_name, stack_name=stack_name)
+    return _sync_await(ref.get_output_details(output)).value or {}
+
+
+def _signed_outputs(stack_name: str | None) -> dict:
+    """The signer stack's `signed` output ({name: {certificate, chain}})."""
+    if not stack_name:
+        return {}
+    return _stack_output(f"signer-{stack_name.replace('/', '-')}", stack_name, "signed")
 
 
 def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | None = None) -> dict[str, Any]:
@@ -278,7 +283,7 @@ def _existing_csr(arn: str, backend: str):
         return aws.acmpca.get_certificate_authority_output(arn=arn).certificate_signing_request
     from .aws import PrivateCa
     pca = PrivateCa.from_environment(region=pulumi.Config("aws").get("region"))
-    return pulumi.Output.from_input(pca._call(pca.client(), "GetCertificateAuthorityCsr", arn)["Csr"])
+    return pulumi.Output.from_input(pca.csr(arn))
 
 
 # ---- the signer stack --------------------------------------------------------------------------------
@@ -288,12 +293,10 @@ def build_signer(*, pki_stack: str, signer_certificate: str, signer_chain: str |
                  signs: dict[str, dict]) -> dict[str, Any]:
     """Sign each CSR the PKI stack exports that this signer is configured to sign; export the results."""
     import pulumi
-    from pulumi.runtime.sync_await import _sync_await
 
     from .offline_signer import OfflineSignedCertificate
 
-    ref = pulumi.StackReference("pki", stack_name=pki_stack)
-    csrs = _sync_await(ref.get_output_details("external_csrs")).value or {}
+    csrs = _stack_output("pki", pki_stack, "external_csrs")
     chain = signer_certificate if not signer_chain else signer_certificate.rstrip("\n") + "\n" + signer_chain
     out: dict[str, Any] = {}
     for name, opts in (signs or {}).items():

@@ -123,13 +123,17 @@ class LocalProject:
         args = ["config", "set", key] + (["--secret"] if secret else [])
         self.pulumi(*args, stack=stack, input=value)  # value on stdin: never on a command line
 
-    def set_object(self, stack: str, key: str, value) -> None:
-        """Set a structured config value by editing the stack's YAML file (as a person would)."""
+    def edit_config(self, stack: str, fn) -> None:
+        """Change a stack's config by editing its YAML file, as a person would: `fn(config_dict)`."""
         import yaml
         path = self.stack_file(stack)
         doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
-        doc.setdefault("config", {})[key] = value
+        fn(doc.setdefault("config", {}))
         path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    def set_object(self, stack: str, key: str, value) -> None:
+        """Set a structured config value (a list or mapping) in the stack's YAML file."""
+        self.edit_config(stack, lambda config: config.__setitem__(key, value))
 
     def up(self, stack: str, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
         return self.pulumi("up", "--yes", "--skip-preview", *extra, stack=stack, check=check)

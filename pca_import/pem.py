@@ -7,7 +7,6 @@ between blocks are the same certificate.
 from __future__ import annotations
 
 import binascii
-import re
 from typing import NamedTuple
 
 PRIVATE_KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY",

@@ -63,31 +63,40 @@ def _complete_chain(cert: str | None, chain: str | None) -> str | None:
     return cert + (chain or "")
 
 
-class CaCertificateImportProvider(ResourceProvider):
-    """check / diff / create / read / update / delete for one CA certificate import."""
+class AwsProvider(ResourceProvider):
+    """Base of pca-import's providers that talk to AWS: settings from the stack config, none in state."""
 
     serialize_as_secret_always = False  # holds no secret: the state shows a short, readable reference
 
     def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._live_checks = True
+        self.__setstate__({})
 
     def configure(self, req: ConfigureRequest) -> None:
         # Runs in the provider process only; the object pickled into state never carries these settings.
         self._settings = Settings.from_environment(region=req.config.get("aws:region"),
                                                    profile=req.config.get("aws:profile"))
-        live = req.config.get("pca-import:previewLiveChecks")
-        self._live_checks = str(live).lower() not in ("false", "0", "no")
 
     def __getstate__(self):
         return {}
 
     def __setstate__(self, state):
-        self._settings = None
-        self._live_checks = True
+        self._settings: Settings | None = None
 
     def _pca(self) -> PrivateCa:
         return PrivateCa(self._settings or Settings.from_environment())
+
+
+class CaCertificateImportProvider(AwsProvider):
+    """check / diff / create / read / update / delete for one CA certificate import."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        super().configure(req)
+        live = req.config.get("pca-import:previewLiveChecks")
+        self._live_checks = str(live).lower() not in ("false", "0", "no")
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._live_checks = True
 
     # ---- check: every rule that the known inputs allow, at preview ---------------------------------
 
@@ -131,7 +140,7 @@ class CaCertificateImportProvider(ResourceProvider):
         """All rules with the CA's CSR, type and status, when AWS can be reached at preview; else None."""
         try:
             report, _ca, _held = self._pca().preflight(arn, certificate, chain, profile=profile,
-                                                        expiry_warning_days=days)
+                                                        expiry_warning_days=days, fetch_held=False)
             return report
         except AwsError as exc:
             if exc.code in ("ResourceNotFoundException", "InvalidArnException"):

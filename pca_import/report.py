@@ -52,16 +52,8 @@ class Report:
         c = self._cert
         if c is None:
             return {}
-        from cryptography.hazmat.primitives import hashes
-
-        from .facts import short_name
-        return {
-            "subject": c.subject.rfc4514_string(), "issuer": c.issuer.rfc4514_string(),
-            "subject_short": short_name(c.subject), "serial": format(c.serial_number, "x"),
-            "not_before": c.not_valid_before_utc.isoformat(), "not_after": c.not_valid_after_utc.isoformat(),
-            "sha256_fingerprint": c.fingerprint(hashes.SHA256()).hex(":").upper(),
-            "chain_length": self._chain_length,
-        }
+        from .facts import certificate_facts, short_name
+        return {**certificate_facts(c), "subject_short": short_name(c.subject), "chain_length": self._chain_length}
 
     @property
     def ok(self) -> bool:

@@ -39,15 +39,6 @@ def new_key(algorithm: str = "EC_prime256v1"):
         raise ValueError(f"unsupported key algorithm {algorithm!r}: use one of {', '.join(KEY_ALGORITHMS)}") from None
 
 
-def key_algorithm_of(public_key) -> str:
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return f"RSA_{public_key.key_size}"
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return {"secp256r1": "EC_prime256v1", "secp384r1": "EC_secp384r1",
-                "secp521r1": "EC_secp521r1"}.get(public_key.curve.name, public_key.curve.name)
-    return type(public_key).__name__
-
-
 def name(subject: dict[str, str] | str) -> x509.Name:
     """An X.509 name from `{"commonName": ..., "organization": ...}` or a plain common name."""
     if isinstance(subject, str):

@@ -7,6 +7,7 @@ from functools import lru_cache
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pca_import import signing
 from pca_import.signing import build_certificate, make_csr, name, new_key, pem
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -51,5 +52,4 @@ def chain(*cas: CA) -> str:
 
 
 def private_key_pem(tag: str) -> str:
-    return key(tag).private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()).decode()
+    return signing.private_key_pem(key(tag))

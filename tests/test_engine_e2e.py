@@ -4,15 +4,13 @@ repo's history would."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
-import yaml
 
 import pca
 from certfactory import CA
 from pca_import.local_pulumi import LocalProject, engine_bin
-from pca_import.signing import build_certificate, name, new_key, pem, private_key_pem
+from pca_import.signing import build_certificate, name, new_key, private_key_pem
 
 pytestmark = pytest.mark.engine
 
@@ -26,13 +24,6 @@ def _offline_root() -> CA:
     cert = build_certificate(key.public_key(), name("E2E Offline Root"), name("E2E Offline Root"), key,
                              path_length=1, days=7300)
     return CA(cert, key)
-
-
-def _edit_config(proj: LocalProject, stack: str, fn) -> None:
-    path = proj.stack_file(stack)
-    doc = yaml.safe_load(path.read_text())
-    fn(doc["config"])
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +41,7 @@ def world(tmp_path_factory, emulator_url):
     proj.init_stack("signer")
     proj.config_set("signer", "pca-import:signerCertificate", w.root.pem)
     proj.config_set("signer", "pca-import:signerKey", w.key_pem, secret=True)
-    _edit_config(proj, "pki", lambda c: c["pca-import:hierarchy"].append(
+    proj.edit_config("pki", lambda c: c["pca-import:hierarchy"].append(
         {"name": "manual", "type": "SUBORDINATE", "signer": "external",
          "subject": {"commonName": "Manual CA"},
          "certificateFile": str(w.files / "manual.pem"), "chainFile": str(w.files / "manual-chain.pem")}))
@@ -124,7 +115,7 @@ def test_whitespace_only_edit_to_a_pem_shows_no_diff(world):
 
 def test_renewal_with_the_same_key_is_an_update_that_keeps_the_arn(world):
     before = _out(world)["cas"]["partner"]
-    _edit_config(world.proj, "signer", lambda c: c["pca-import:signs"]["partner"].update(renewal=1))
+    world.proj.edit_config("signer", lambda c: c["pca-import:signs"]["partner"].update(renewal=1))
     world.proj.up("signer")
     preview = json.loads(world.proj.pulumi("preview", "--json", stack="pki").stdout)
     ops = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in preview["steps"]}

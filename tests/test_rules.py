@@ -7,7 +7,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, ObjectIdentifier
 
-from certfactory import CA, NOW, ca, chain, csr_for, private_key_pem
+from certfactory import NOW, ca, chain, csr_for, private_key_pem
 from pca_import import catalogue, validate_import
 from pca_import.rules import registry
 
