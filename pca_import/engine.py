@@ -9,10 +9,19 @@ import datetime as dt
 from .facts import Facts
 from .report import ERROR, Finding, Report
 from .rules import RULES
+from .rules.size import MAX_CERTIFICATE, MAX_CHAIN
 
 PROFILES = ("default", "strict")
 DEFAULT_PROFILE = "default"
 CRASH_CODE = "FATAL"
+MAX_WARNING_DAYS = 36500  # a century: beyond it no certificate is "expiring soon" and dates overflow
+
+# Inputs larger than this are refused before any parsing: even with CRLF line ends and comments between
+# blocks, such a text cannot fit AWS's limit once canonical (SIZE001/SIZE002 measure the canonical bytes).
+RAW_LIMITS = {"certificate": 4 * MAX_CERTIFICATE, "chain": 4 * MAX_CHAIN, "csr": 1024 * 1024}
+NEED_REASONS = {"certificate": "no readable certificate", "chain": "no readable chain",
+                "csr": "no CSR given (pass --csr, or let pca-import read it from the CA)",
+                "status": "the CA's status is not known (checked against the live CA)"}
 
 
 def _available(f: Facts) -> frozenset[str]:
@@ -40,16 +49,26 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     (enables the key-match rules); `ca_status` the CA's current status (enables the status rules).
     Every rule runs; a rule that raises becomes a `FATAL` finding instead of a traceback.
     """
+    if isinstance(expiry_warning_days, bool) or not isinstance(expiry_warning_days, int) or not (
+            0 <= expiry_warning_days <= MAX_WARNING_DAYS):
+        raise ValueError(f"expiry warning days must be a whole number from 0 to {MAX_WARNING_DAYS}, "
+                         f"not {expiry_warning_days!r}")
     if profile not in PROFILES:
         raise ValueError(f"unknown rule profile {profile!r}: use one of {', '.join(PROFILES)}")
     if ca_type is not None and ca_type.upper() not in ("ROOT", "SUBORDINATE"):
         raise ValueError(f"unknown CA type {ca_type!r}: use ROOT or SUBORDINATE")
+    oversized = _oversized(certificate=certificate, chain=chain, csr=csr)
+    if oversized:
+        return Report(findings=oversized, ca_type=ca_type.upper() if ca_type else None)
     f = Facts.build(certificate, chain, csr=csr, ca_type=ca_type, ca_status=ca_status, profile=profile,
                     now=now, expiry_warning_days=expiry_warning_days)
     findings: list[Finding] = []
+    not_checked: list[tuple[str, str]] = []
     have = _available(f)
     for r in RULES:
         if not r.needs <= have:
+            missing = sorted(r.needs - have)
+            not_checked.append((r.code, "; ".join(NEED_REASONS[m] for m in missing)))
             continue
         try:
             for severity, message, location in r.check(f):
@@ -62,8 +81,27 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     report = Report(findings=findings, ca_type=f.ca_type if f.cert is not None else f.requested_type,
                     certificate=(f.canonical_certificate or b"").decode() or None,
                     certificate_chain=(f.canonical_chain or b"").decode() or None)
+    report.not_checked = not_checked
     report.attach_certificate(f.cert, len(f.chain))
     return report
+
+
+def _oversized(**inputs) -> list[Finding]:
+    """SIZE003: inputs too large for AWS to ever accept, refused before parsing (a 100 MB paste costs nothing)."""
+    out = []
+    for where, data in inputs.items():
+        if data is None:
+            continue
+        size = len(data)  # a str's UTF-8 length is at least its length in characters: enough to refuse
+        if isinstance(data, str) and RAW_LIMITS[where] // 4 < size <= RAW_LIMITS[where]:
+            size = len(data.encode("utf-8", "surrogateescape"))
+        if size > RAW_LIMITS[where]:
+            out.append(Finding("SIZE003", ERROR,
+                               f"{where} is {size} bytes, over the {RAW_LIMITS[where]} bytes pca-import reads "
+                               f"(AWS accepts at most 32768 for the certificate and 2097152 for the chain): it was not "
+                               "parsed — pass only the CA certificate and its issuers", where,
+                               "The maximum allowed size of a certificate is 32 KB; of a certificate chain, 2 MB."))
+    return out
 
 
 def catalogue() -> list[dict[str, str]]:

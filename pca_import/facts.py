@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
+from . import der
+from .names import name_key
 from .pem import PemDocument, split_pem
+from .signatures import INVALID, WEAK_SIGNATURES, verify
 
 ROOT, SUBORDINATE = "ROOT", "SUBORDINATE"
 
@@ -37,70 +39,83 @@ def short_name(name: x509.Name) -> str:
 
 
 class CertInfo:
-    """One certificate of the request (the imported one or a chain entry) and its cached facts."""
+    """One certificate of the request (the imported one or a chain entry) and its facts, parsed eagerly.
+
+    Parsing is defensive: whatever part of a hostile certificate cryptography refuses (the version, a name with
+    an invalid string, the extensions, the public key) becomes a recorded error the rules report, never an
+    exception in a rule."""
 
     def __init__(self, location: str, der: bytes | None, pem: bytes | None = None):
         self.location = location
         self.der = der
         self.pem = pem
         self.parse_error: str | None = None
+        self.extension_error: str | None = None
+        self.key_error: str | None = None
         self.cert: x509.Certificate | None = None
+        self.extensions: x509.Extensions | None = None
+        self._ext_by_type: dict = {}
         if der is None:
             self.parse_error = "its base64 body is not valid base64"
             return
         try:
-            self.cert = x509.load_der_x509_certificate(der)
-        except ValueError as exc:
-            self.parse_error = str(exc) or "not an X.509 certificate"
-
-    @cached_property
-    def subject(self) -> x509.Name:
-        return self.cert.subject
-
-    @cached_property
-    def issuer(self) -> x509.Name:
-        return self.cert.issuer
+            cert = x509.load_der_x509_certificate(der)
+            self.subject, self.issuer = cert.subject, cert.issuer
+            self.subject_key, self.issuer_key = name_key(self.subject), name_key(self.issuer)
+            self._validity = (cert.not_valid_before_utc, cert.not_valid_after_utc)
+            self.subject_label = short_name(self.subject)
+        except Exception as exc:  # noqa: BLE001 - InvalidVersion, bad strings in names, ...: all "unreadable"
+            self.parse_error = _why(exc) or "not an X.509 certificate"
+            return
+        self.cert = cert
+        try:
+            self.extensions = cert.extensions
+            self._ext_by_type = {type(e.value): e for e in self.extensions}
+        except Exception as exc:  # noqa: BLE001 - duplicate or malformed extensions, unsupported name forms
+            self.extension_error = _why(exc) or "unreadable extensions"
+        try:
+            self.public_key = cert.public_key()
+        except Exception as exc:  # noqa: BLE001 - unsupported algorithm, point off the curve, ...
+            self.public_key = None
+            self.key_error = _why(exc) or "unreadable public key"
 
     @property
     def label(self) -> str:
         """`chain[1] (CN=Ext Intermediate)`: position and subject, as a person would say it."""
         if self.cert is None:
             return self.location
-        return f"{self.location} ({short_name(self.subject)})"
-
-    @cached_property
-    def extensions(self) -> x509.Extensions | None:
-        try:
-            return self.cert.extensions if self.cert is not None else None
-        except (ValueError, x509.DuplicateExtension) as exc:
-            self.extension_error = str(exc)
-            return None
-
-    extension_error: str | None = None
-
-    @cached_property
-    def _ext_by_type(self) -> dict:
-        exts = self.extensions
-        return {} if exts is None else {type(e.value): e for e in exts}
+        return f"{self.location} ({self.subject_label})"
 
     def ext(self, ext_type):
         """The extension of this class, or None (one dict lookup: rules ask for the same ones repeatedly)."""
         return self._ext_by_type.get(ext_type)
 
     @cached_property
+    def raw_extensions(self) -> list[tuple[str, bool, bytes]] | None:
+        """(OID, critical, value) read from the DER directly, for what cryptography cannot represent."""
+        try:
+            return der.extensions(self.cert.tbs_certificate_bytes)
+        except Exception:  # noqa: BLE001 - malformed DER is ENC007's business
+            return None
+
+    @cached_property
     def self_issued(self) -> bool:
-        return self.cert is not None and self.issuer == self.subject
+        """Issuer and subject are the same name under RFC 5280 §7.1 (RFC 5280 §6.1: "self-issued")."""
+        return self.cert is not None and self.issuer_key == self.subject_key
 
     @cached_property
     def self_signed(self) -> bool:
-        """Issuer equals subject *and* the certificate's own key verifies its signature.
-
-        verify_directly_issued_by compares the raw names itself, so no Python Name objects are built."""
+        """Self-issued *and* its own public key verifies its signature."""
         return signed_by(self, self)
 
     @cached_property
     def spki(self) -> bytes | None:
-        return None if self.cert is None else spki_der(self.cert.public_key())
+        return None if self.public_key is None else spki_der(self.public_key)
+
+    @cached_property
+    def weak_signature(self) -> str | None:
+        """The name of a collision-weak signature algorithm (SHA-1, MD5, MD2), or None."""
+        return WEAK_SIGNATURES.get(self.cert.signature_algorithm_oid.dotted_string)
 
     def not_before(self) -> dt.datetime:
         return self._validity[0]
@@ -108,28 +123,37 @@ class CertInfo:
     def not_after(self) -> dt.datetime:
         return self._validity[1]
 
-    @cached_property
-    def _validity(self) -> tuple[dt.datetime, dt.datetime]:
-        return self.cert.not_valid_before_utc, self.cert.not_valid_after_utc
+
+def _why(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text if text else type(exc).__name__
 
 
-_SIG_CACHE_ATTR = "_signed_by_cache"
+_SIG_CACHE_ATTR = "_signature_cache"
 
 
-def signed_by(child: CertInfo, issuer: CertInfo) -> bool:
-    """True when `issuer`'s name matches and its key verifies `child`'s signature (cached per pair)."""
+def signature_status(child: CertInfo, issuer: CertInfo) -> str:
+    """VALID / INVALID / UNSUPPORTED: does `issuer`'s key verify `child`'s signature (cached per pair)."""
     cache = child.__dict__.setdefault(_SIG_CACHE_ATTR, {})
     key = id(issuer)
     if key not in cache:
-        ok = False
-        if child.cert is not None and issuer.cert is not None:
-            try:
-                child.cert.verify_directly_issued_by(issuer.cert)
-                ok = True
-            except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-                ok = False
-        cache[key] = ok
+        if child.cert is None or issuer.cert is None:
+            cache[key] = INVALID
+        else:
+            cache[key] = verify(child.cert, issuer.public_key)
     return cache[key]
+
+
+def names_chain(child: CertInfo, issuer: CertInfo) -> bool:
+    """`child` names `issuer` as its issuer (RFC 5280 §7.1 comparison)."""
+    return child.cert is not None and issuer.cert is not None and child.issuer_key == issuer.subject_key
+
+
+def signed_by(child: CertInfo, issuer: CertInfo) -> bool:
+    """The names chain and `issuer`'s key verifies `child`'s signature — with any algorithm, SHA-1 included.
+
+    An algorithm this machine cannot check counts as signed (SIG002 says the link is chained by name only)."""
+    return names_chain(child, issuer) and signature_status(child, issuer) != INVALID
 
 
 class Facts:
@@ -207,20 +231,54 @@ class Facts:
         return b"".join(pems) if pems else None
 
     @cached_property
-    def csr(self) -> x509.CertificateSigningRequest | None:
+    def _csr_parsed(self) -> tuple:
+        """(csr, its SPKI, its subject key, error): parsed once, defensively (a CSR may come from anywhere)."""
         data = self.csr_bytes
         if not data:
-            return None
+            return None, None, None, None
         try:
-            if b"-----BEGIN" in data:
-                return x509.load_pem_x509_csr(data)
-            return x509.load_der_x509_csr(data)
-        except ValueError:
-            return None
+            csr = x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data)
+            subject = csr.subject
+            return csr, spki_der(csr.public_key()), name_key(subject), None
+        except Exception as exc:  # noqa: BLE001 - bad version, off-curve point, unsupported key, bad names
+            return None, None, None, _why(exc)
+
+    @property
+    def csr(self) -> x509.CertificateSigningRequest | None:
+        return self._csr_parsed[0]
+
+    @property
+    def csr_spki(self) -> bytes | None:
+        return self._csr_parsed[1]
+
+    @property
+    def csr_subject_key(self):
+        return self._csr_parsed[2]
+
+    @property
+    def csr_error(self) -> str | None:
+        return self._csr_parsed[3]
+
+    # ---- the chain's order (chain.py) ------------------------------------------------------------
 
     @cached_property
-    def csr_spki(self) -> bytes | None:
-        return None if self.csr is None else spki_der(self.csr.public_key())
+    def order(self):
+        """The chain analysed: broken links, and an order that works when there is one (chain.ChainOrder)."""
+        from .chain import ChainOrder
+        return ChainOrder(self)
+
+    @property
+    def issuer_path(self) -> list[CertInfo] | None:
+        """The certificate followed by its issuers in a working order, or None when no order works.
+
+        What every rule about the path (path length, depth, validity nesting, name constraints) walks."""
+        if self.certificate is None or self.certificate.cert is None:
+            return None
+        if not self.chain:
+            return [self.certificate]
+        if not self.chain_parsed:
+            return None
+        return self.order.issuer_path
 
 
 def spki_der(public_key) -> bytes:

@@ -40,6 +40,7 @@ class Report:
         self.certificate = certificate              # canonical PEM that would be sent
         self.certificate_chain = certificate_chain  # canonical PEM chain that would be sent
         self.ca_type = ca_type                      # ROOT or SUBORDINATE (given or inferred)
+        self.not_checked: list[tuple[str, str]] = []  # (rule code, why it could not run)
         self._cert: Any = None
         self._chain_length = 0
 
@@ -75,7 +76,8 @@ class Report:
         return sorted(self.findings, key=lambda f: (SEVERITY_ORDER[f.severity], _natural(f.location), f.code))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "findings": [f.to_dict() for f in self.sorted_findings()]}
+        return {"ok": self.ok, "findings": [f.to_dict() for f in self.sorted_findings()],
+                "not_checked": [{"code": c, "reason": r} for c, r in self.not_checked]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)

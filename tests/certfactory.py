@@ -53,3 +53,43 @@ def chain(*cas: CA) -> str:
 
 def private_key_pem(tag: str) -> str:
     return signing.private_key_pem(key(tag))
+
+
+def openssl_sha1_chain() -> tuple[str, str]:
+    """A SHA-1 root and a SHA-1-signed subordinate CA made by the openssl binary (cryptography refuses to sign
+    SHA-1, and long-lived real roots still are). Made once per session."""
+    return _openssl_sha1_chain()
+
+
+@lru_cache(maxsize=None)
+def _openssl_sha1_chain() -> tuple[str, str]:
+    import pathlib
+    import shutil
+    import subprocess
+    import tempfile
+    if not shutil.which("openssl"):
+        import pytest
+        pytest.skip("openssl not installed")
+    d = pathlib.Path(tempfile.mkdtemp(prefix="pca-sha1-"))
+
+    def run(*a):
+        subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
+    (d / "ca.cnf").write_text("[v3_ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                              "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+    run("req", "-x509", "-sha1", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.pem",
+        "-subj", "/O=Example/CN=SHA1 Root", "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "sub.key", "-out", "sub.csr", "-subj", "/CN=SHA1 Sub")
+    run("x509", "-req", "-sha1", "-in", "sub.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
+        "-out", "sub.pem", "-days", "20", "-extfile", "ca.cnf", "-extensions", "v3_ca")
+    return (d / "root.pem").read_text(), (d / "sub.pem").read_text()
+
+
+def with_unknown_signature_algorithm(c: "CA") -> str:
+    """The certificate with its (ECDSA-SHA256) signature algorithm OID swapped for one nobody implements, in
+    both places it appears: still parsable and chained by name, but no signature check can run."""
+    from pca_import.pem import der_to_pem
+    known, unknown = bytes.fromhex("2a8648ce3d040302"), bytes.fromhex("2a8648ce3d040309")
+    der = c.der
+    assert der.count(known) == 2
+    return der_to_pem(der.replace(known, unknown)).decode()

@@ -7,7 +7,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, ObjectIdentifier
 
-from certfactory import NOW, ca, chain, csr_for, private_key_pem
+from certfactory import NOW, ca, chain, csr_for, openssl_sha1_chain, private_key_pem, with_unknown_signature_algorithm
 from pca_import import catalogue, validate_import
 from pca_import.rules import registry
 
@@ -42,6 +42,32 @@ def _nc_critical():
 
 def _sub_with(**kw):
     return dict(certificate=ca("Variant CA", INTER, key_tag="variant", **kw).pem, chain=chain(INTER, ROOT))
+
+
+def _name_variant():
+    # the subordinate names its issuer in upper case: equal under RFC 5280 7.1, not byte for byte
+    from pca_import.signing import build_certificate, name
+    k = ca("Variant Name CA", INTER).key
+    cert = build_certificate(k.public_key(), name("Variant Name CA"), name("EXT INTERMEDIATE"), INTER.key)
+    from pca_import.signing import pem
+    return dict(certificate=pem(cert), chain=chain(INTER, ROOT))
+
+
+def _nc(permitted=None, excluded=None):
+    nc = x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=excluded)
+    top = ca("NC Root", extra_extensions=[(nc, True)])
+    return dict(certificate=ca("NC Sub", top).pem, chain=top.pem)
+
+
+def _nc_registered_id():
+    nc = x509.NameConstraints(permitted_subtrees=[x509.RegisteredID(ObjectIdentifier("1.2.3.4"))],
+                              excluded_subtrees=None)
+    return dict(certificate=ca("RID Root", extra_extensions=[(nc, True)]).pem)
+
+
+def _sha1():
+    root_pem, sub_pem = openssl_sha1_chain()
+    return dict(certificate=sub_pem, chain=root_pem)
 
 
 def _big_chain():
@@ -93,6 +119,15 @@ VECTORS = {
     "VAL002": (lambda: GOOD_SUB, lambda: _sub_with(not_before=NOW + dt.timedelta(days=2))),
     "VAL003": (lambda: GOOD_SUB, lambda: _sub_with(days=10)),
     "VAL004": (lambda: GOOD_SUB, lambda: _sub_with(days=9000)),
+    "SIZE003": (lambda: GOOD_SUB, lambda: dict(certificate=SUB.pem, chain=ROOT.pem * 20000)),
+    "SIG001": (lambda: GOOD_SUB, _sha1),
+    "SIG002": (lambda: GOOD_SUB, lambda: dict(certificate=with_unknown_signature_algorithm(SUB),
+                                              chain=chain(INTER, ROOT))),
+    "NAME001": (lambda: GOOD_SUB, _name_variant),
+    "NC001": (lambda: _nc(permitted=[x509.DNSName("example.test")]),
+              lambda: _nc(excluded=[x509.DirectoryName(x509.Name([x509.NameAttribute(
+                  x509.NameOID.COMMON_NAME, "NC Sub")]))])),
+    "NC002": (lambda: GOOD_ROOT, _nc_registered_id),
     "STAT001": (lambda: dict(GOOD_SUB, ca_status="PENDING_CERTIFICATE"), lambda: dict(GOOD_SUB, ca_status="CREATING")),
     "STAT002": (lambda: dict(GOOD_SUB, ca_status="ACTIVE"), lambda: dict(GOOD_SUB, ca_status="DISABLED")),
 }

@@ -90,8 +90,13 @@ def parsable(f):
         if c.parse_error:
             yield None, (f"{c.location} is not a readable X.509 certificate ({c.parse_error}); "
                          "re-export it from its issuer"), c.location
-        elif c.extensions is None and c.cert is not None:
-            yield None, f"{c.label} has malformed extensions ({c.extension_error}); re-issue it", c.location
+        else:
+            if c.extension_error:
+                yield None, (f"{c.label} has extensions that cannot be read ({c.extension_error}), so the extension "
+                             "rules could not check it: re-issue it"), c.location
+            if c.key_error:
+                yield None, (f"{c.label} has a public key that cannot be read ({c.key_error}): re-issue it with an "
+                             "RSA, EC, Ed25519 or ML-DSA key"), c.location
 
 
 @rule("ENC008", ERROR, "The chain holds at least one certificate when given",

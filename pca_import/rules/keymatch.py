@@ -10,7 +10,7 @@ from .registry import ERROR, WARNING, rule
       "GetCertificateAuthorityCsr). CertificateMismatchException: the certificate does not match the CA.",
       needs=("certificate", "csr"))
 def key_matches_csr(f: Facts):
-    if f.csr_spki is not None and f.certificate.spki != f.csr_spki:
+    if f.csr_spki is not None and f.certificate.spki is not None and f.certificate.spki != f.csr_spki:
         yield None, (f"{f.certificate.label} carries a different public key than this CA's CSR: it was signed for "
                      "another CSR or key — sign this CA's current CSR (get-certificate-authority-csr) and import "
                      "that certificate"), "certificate"
@@ -20,7 +20,7 @@ def key_matches_csr(f: Facts):
       "The certificate imported into a CA is signed from that CA's CSR (GetCertificateAuthorityCsr).",
       needs=("certificate", "csr"))
 def subject_matches_csr(f: Facts):
-    if f.csr is not None and f.csr.subject != f.certificate.subject:
+    if f.csr is not None and f.csr_subject_key != f.certificate.subject_key:
         yield None, (f"the certificate's subject {f.cert.subject.rfc4514_string()!r} differs from the CSR's "
                      f"{f.csr.subject.rfc4514_string()!r}; AWS accepts it when the key matches, but issued "
                      f"certificates will name {short_name(f.cert.subject)} as issuer"), "certificate"
@@ -31,5 +31,5 @@ def subject_matches_csr(f: Facts):
       needs=("csr",))
 def csr_readable(f: Facts):
     if f.csr is None:
-        yield None, ("the CSR is not a readable PEM or DER certificate signing request: pass the output of "
+        yield None, (f"the CSR is not a readable PEM or DER certificate signing request ({f.csr_error}): pass the output of "
                      "`aws acm-pca get-certificate-authority-csr --output text`"), "csr"

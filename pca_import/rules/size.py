@@ -23,3 +23,10 @@ def chain_size(f):
     if data is not None and len(data) > MAX_CHAIN:
         yield None, (f"certificate chain is {len(data)} bytes as PEM, over AWS's limit of {MAX_CHAIN}: "
                      "include only the issuers of this certificate up to the root"), "chain"
+
+
+@rule("SIZE003", ERROR, "Inputs AWS could never accept are refused before parsing",
+      "The maximum allowed size of a certificate is 32 KB; of a certificate chain, 2 MB.")
+def raw_size(f):
+    """Applied by the engine before anything is parsed (engine.RAW_LIMITS); listed here for the catalogue."""
+    return ()

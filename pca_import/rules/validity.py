@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from ..facts import Facts
-from .hierarchy import order_analysis
 from .registry import ERROR, WARNING, rule
 
 
@@ -47,7 +46,7 @@ def expiring_soon(f: Facts):
       needs=("certificate",))
 def outlives_issuer(f: Facts):
     # compare each certificate with its real issuer: the working order when the chain is out of order
-    path = order_analysis(f).effective_path if f.chain and f.chain_parsed else _parsed(f)
+    path = f.issuer_path or []
     for child, parent in zip(path, path[1:]):
         if child.not_after() > parent.not_after():
             yield None, (f"{child.label} is valid until {child.not_after():%Y-%m-%d}, after its issuer "
