@@ -9,9 +9,12 @@ import argparse
 import json
 import sys
 
-from .engine import DEFAULT_PROFILE, PROFILES, catalogue, validate_import
+from .engine import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES, catalogue, validate_import
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+READ_LIMIT = 8 * 1024 * 1024 + 1
 
 
 class UsageError(Exception):
@@ -23,9 +26,9 @@ def _read(path: str | None) -> bytes | None:
         return None
     try:
         if path == "-":
-            return sys.stdin.buffer.read()
+            return sys.stdin.buffer.read(READ_LIMIT + 1)
         with open(path, "rb") as fh:
-            return fh.read()
+            return fh.read(READ_LIMIT + 1)  # past the engine's raw limits: SIZE003 refuses it unparsed
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -51,14 +54,47 @@ def cmd_rules(args) -> int:
     return EXIT_OK
 
 
+TF_QUERY_KEYS = ("certificate", "certificate_chain", "csr", "ca_type", "profile")
+TF_QUERY_LIMIT = 16 * 1024 * 1024  # the query holds at most a 2 MB chain (JSON-escaped) and a certificate
+
+
+def _tf_query(raw: bytes) -> dict[str, str]:
+    """The `external` data source's query: a JSON object of strings (Terraform sends nothing else), checked."""
+    if len(raw) > TF_QUERY_LIMIT:
+        raise UsageError(f"the query is over {TF_QUERY_LIMIT} bytes; AWS accepts at most a 2 MB chain")
+
+    def no_constants(name):
+        raise ValueError(f"{name} is not allowed in the query")
+    try:
+        query = json.loads(raw.decode("utf-8") or "{}", parse_constant=no_constants)
+    except RecursionError:
+        raise UsageError("the query is nested too deeply: pass a flat JSON object of strings") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"the query is not valid JSON ({exc}): pass a flat JSON object of strings") from None
+    if not isinstance(query, dict):
+        raise UsageError(f"the query is a JSON {type(query).__name__}, not an object: pass a flat object of strings "
+                         f"with keys {', '.join(TF_QUERY_KEYS)}")
+    wrong = [k for k, v in query.items() if v is not None and not isinstance(v, str)]
+    if wrong:
+        raise UsageError(f"query value(s) {', '.join(sorted(wrong))} must be strings (Terraform's `external` query "
+                         "is a map of strings)")
+    unknown = sorted(set(query) - set(TF_QUERY_KEYS))
+    if unknown:
+        raise UsageError(f"unknown query key(s) {', '.join(unknown)}: use {', '.join(TF_QUERY_KEYS)}")
+    ca_type = (query.get("ca_type") or "").upper()
+    if ca_type and ca_type not in ("ROOT", "SUBORDINATE"):
+        raise UsageError(f"ca_type {query['ca_type']!r} must be ROOT, SUBORDINATE or empty")
+    if (query.get("profile") or DEFAULT_PROFILE) not in PROFILES:
+        raise UsageError(f"profile {query['profile']!r} must be one of {', '.join(PROFILES)}")
+    return query
+
+
 def cmd_tf_external(args) -> int:
     """Terraform `external` data source: JSON query on stdin, flat string map on stdout."""
     try:
-        query = json.loads(sys.stdin.read() or "{}")
-        if not isinstance(query, dict):
-            raise ValueError("the query must be a JSON object")
-    except ValueError as exc:
-        print(f"pca-import tf-external: the query is not a JSON object of strings: {exc}", file=sys.stderr)
+        query = _tf_query(sys.stdin.buffer.read(TF_QUERY_LIMIT + 1))
+    except UsageError as exc:
+        print(f"pca-import tf-external: {exc}", file=sys.stderr)
         return EXIT_USAGE
     report = validate_import(query.get("certificate") or None, query.get("certificate_chain") or None,
                              csr=query.get("csr") or None, ca_type=query.get("ca_type") or None,
@@ -131,6 +167,16 @@ def cmd_emulator(args) -> int:
     return EXIT_OK
 
 
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not 0 <= value <= MAX_WARNING_DAYS:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0..{MAX_WARNING_DAYS} days")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pca-import", description="Check and import CA certificates into AWS Private CA.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -141,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--csr", metavar="PATH", help="the CA's CSR, to check the key matches")
     v.add_argument("--ca-type", choices=["ROOT", "SUBORDINATE"], type=str.upper)
     v.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
-    v.add_argument("--expiry-warning-days", type=int, default=30)
+    v.add_argument("--expiry-warning-days", type=_days, default=30, metavar="N",
+                   help=f"warn when a certificate expires within N days (0-{MAX_WARNING_DAYS}, default 30)")
     v.add_argument("--json", action="store_true")
     v.set_defaults(fn=cmd_validate)
 

@@ -19,9 +19,9 @@ MAX_WARNING_DAYS = 36500  # a century: beyond it no certificate is "expiring soo
 # Inputs larger than this are refused before any parsing: even with CRLF line ends and comments between
 # blocks, such a text cannot fit AWS's limit once canonical (SIZE001/SIZE002 measure the canonical bytes).
 RAW_LIMITS = {"certificate": 4 * MAX_CERTIFICATE, "chain": 4 * MAX_CHAIN, "csr": 1024 * 1024}
-NEED_REASONS = {"certificate": "no readable certificate", "chain": "no readable chain",
-                "csr": "no CSR given (pass --csr, or let pca-import read it from the CA)",
-                "status": "the CA's status is not known (checked against the live CA)"}
+NEED_REASONS = {"certificate": "no readable certificate", "chain": "the chain is not readable",
+                "csr": "no CSR: pass the CA's CSR (--csr), or check against the live CA",
+                "status": "the CA's status is known only against the live CA (import --dry-run, pulumi preview)"}
 
 
 def _available(f: Facts) -> frozenset[str]:
@@ -67,8 +67,11 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     have = _available(f)
     for r in RULES:
         if not r.needs <= have:
-            missing = sorted(r.needs - have)
-            not_checked.append((r.code, "; ".join(NEED_REASONS[m] for m in missing)))
+            # "not checked" is what the user could have given but did not (or gave unreadable): a root with no
+            # chain or a request with no certificate at all are verdicts of other rules, not gaps
+            missing = sorted(r.needs - have - ({"chain"} if not f.chain_given else set()) - {"certificate"})
+            if missing and (f.cert is not None):
+                not_checked.append((r.code, "; ".join(NEED_REASONS[m] for m in missing)))
             continue
         try:
             for severity, message, location in r.check(f):

@@ -6,6 +6,7 @@ engine does each of them at most once however many rules look at the result.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 from cryptography import x509
 
@@ -59,11 +60,12 @@ class CertInfo:
             self.parse_error = "its base64 body is not valid base64"
             return
         try:
-            cert = x509.load_der_x509_certificate(der)
+            with warnings.catch_warnings():  # e.g. a non-positive serial: real roots have them; not our verdict
+                warnings.simplefilter("ignore")
+                cert = x509.load_der_x509_certificate(der)
             self.subject, self.issuer = cert.subject, cert.issuer
             self.subject_key, self.issuer_key = name_key(self.subject), name_key(self.issuer)
             self._validity = (cert.not_valid_before_utc, cert.not_valid_after_utc)
-            self.subject_label = short_name(self.subject)
         except Exception as exc:  # noqa: BLE001 - InvalidVersion, bad strings in names, ...: all "unreadable"
             self.parse_error = _why(exc) or "not an X.509 certificate"
             return
@@ -84,7 +86,7 @@ class CertInfo:
         """`chain[1] (CN=Ext Intermediate)`: position and subject, as a person would say it."""
         if self.cert is None:
             return self.location
-        return f"{self.location} ({self.subject_label})"
+        return f"{self.location} ({short_name(self.subject)})"
 
     def ext(self, ext_type):
         """The extension of this class, or None (one dict lookup: rules ask for the same ones repeatedly)."""

@@ -87,5 +87,10 @@ class Report:
         n_err, n_warn = len(self.errors), len(self.warnings)
         verdict = "importable" if self.ok else "NOT importable"
         kind = f" as {self.ca_type}" if self.ca_type else ""
+        by_reason: dict[str, list[str]] = {}
+        for code, why in self.not_checked:
+            by_reason.setdefault(why, []).append(code)
+        for why, rule_codes in by_reason.items():
+            lines.append(f"not checked: {', '.join(rule_codes)} — {why}")
         lines.append(f"{verdict}{kind}: {n_err} error(s), {n_warn} warning(s)")
         return "\n".join(lines)

@@ -212,6 +212,8 @@ def name_constraints_hold(f: Facts):
 def name_constraint_forms(f: Facts):
     nc_oid = ExtensionOID.NAME_CONSTRAINTS.dotted_string
     for c in f.parsed_path:
+        if c.ext(x509.NameConstraints) is None and c.extension_error is None:
+            continue  # read the DER only where cryptography saw name constraints or could not read the extensions
         for oid, _critical, value in c.raw_extensions or ():
             if oid != nc_oid:
                 continue
