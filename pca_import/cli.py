@@ -50,7 +50,8 @@ def cmd_rules(args) -> int:
         return EXIT_OK
     for r in rules:
         sev = r["severity"] if r["severity"] == r["strict_severity"] else f"{r['severity']} (strict: {r['strict_severity']})"
-        print(f"{r['code']:9} {sev:8} {r['title']}\n          cites: {r['citation']}")
+        exc = f" -> AWS {r['aws_exception']}" if r.get("aws_exception") else ""
+        print(f"{r['code']:9} {sev:8} {r['title']}{exc}\n          cites ({r['source']}): {r['citation']}")
     return EXIT_OK
 
 

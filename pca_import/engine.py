@@ -9,6 +9,7 @@ import datetime as dt
 from .facts import Facts
 from .report import ERROR, Finding, Report
 from .rules import RULES
+from .rules.registry import SOURCES
 from .rules.size import MAX_CERTIFICATE, MAX_CHAIN
 
 PROFILES = ("default", "strict")
@@ -112,7 +113,9 @@ def catalogue() -> list[dict[str, str]]:
     out = []
     for r in RULES:
         out.append({"code": r.code, "severity": r.severity, "strict_severity": r.severity_for("strict"),
-                    "title": r.title, "citation": r.citation})
+                    "title": r.title, "citation": r.citation, "source": SOURCES[r.source],
+                    "aws_exception": r.aws_exception, "needs": sorted(r.needs)})
     out.append({"code": CRASH_CODE, "severity": ERROR, "strict_severity": ERROR,
-                "title": "A rule crashed (reported instead of a traceback)", "citation": "pca-import engine"})
+                "title": "A rule crashed (reported instead of a traceback)", "citation": "pca-import engine",
+                "source": SOURCES["operational"], "aws_exception": None, "needs": []})
     return out

@@ -9,14 +9,15 @@ from .. import der
 from ..facts import ROOT, SUBORDINATE, CertInfo, Facts, names_chain, short_name, signature_status
 from ..names import subject_names, violation
 from ..signatures import INVALID, UNSUPPORTED, algorithm_name
+from ..private_ca import MAX_DEPTH, UNSUPPORTED_NAME_CONSTRAINT_FORMS
 from .registry import ERROR, WARNING, rule
 
-MAX_DEPTH = 5
 MAX_LINK_FINDINGS = 20  # a chain of thousands of unrelated certificates gets a summary, not thousands of lines
 
 
 @rule("ROOT001", ERROR, "Only a self-signed certificate can be imported as a root",
-      "Only a self-signed certificate can be imported as a root CA.", needs=("certificate",))
+      "Only a self-signed certificate can be imported as a root CA.", needs=("certificate",),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def root_is_self_signed(f: Facts):
     c = f.certificate
     if f.ca_type != ROOT or c.self_signed:
@@ -31,14 +32,16 @@ def root_is_self_signed(f: Facts):
 
 
 @rule("ROOT002", ERROR, "A root import has no chain",
-      "When you import a root CA, there is no chain.", needs=("certificate",))
+      "When you import a root CA, there is no chain.", needs=("certificate",),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def root_has_no_chain(f: Facts):
     if f.ca_type == ROOT and f.chain_given and f.certificate.self_signed:
         yield None, "a root CA certificate is imported without a certificate chain: remove certificate_chain", "chain"
 
 
 @rule("SUB001", ERROR, "A self-signed certificate cannot be imported as a subordinate",
-      "A self-signed certificate cannot be imported as a subordinate CA.", needs=("certificate",))
+      "A self-signed certificate cannot be imported as a subordinate CA.", needs=("certificate",),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def subordinate_not_self_signed(f: Facts):
     c = f.certificate
     if f.requested_type == SUBORDINATE and c.self_signed:
@@ -47,7 +50,8 @@ def subordinate_not_self_signed(f: Facts):
 
 
 @rule("SUB002", ERROR, "A subordinate import needs a chain",
-      "This parameter must be supplied when you import a subordinate CA.", needs=("certificate",))
+      "This parameter must be supplied when you import a subordinate CA.", needs=("certificate",),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def subordinate_has_chain(f: Facts):
     if f.ca_type == SUBORDINATE and not f.chain_given:
         yield None, (f"{f.certificate.label} is a subordinate CA certificate (issued by "
@@ -57,7 +61,8 @@ def subordinate_has_chain(f: Facts):
 
 @rule("CHAIN001", ERROR, "The chain does not contain the certificate being imported",
       "Your certificate chain must not include the private CA certificate that you are importing.",
-      needs=("certificate",))
+      needs=("certificate",),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def chain_excludes_certificate(f: Facts):
     for c in f.chain:
         if c.der is not None and c.der == f.certificate.der:
@@ -66,7 +71,8 @@ def chain_excludes_certificate(f: Facts):
 
 
 @rule("CHAIN004", ERROR, "No certificate appears twice in the chain",
-      "Each certificate in the chain signs the one preceding.", needs=("chain",))
+      "Each certificate in the chain signs the one preceding.", needs=("chain",),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def chain_no_duplicates(f: Facts):
     first: dict[bytes, str] = {}
     repeats = 0
@@ -99,7 +105,8 @@ def _describe_broken_link(f: Facts, child: CertInfo, parent: CertInfo) -> str:
 @rule("CHAIN002", ERROR, "The chain is in order: issuer first, root last",
       "Your root CA must be the last certificate in your chain. The subordinate certificate, if any, that your "
       "root CA signed must be next to last. The subordinate certificate signed by the preceding subordinate CA "
-      "must come next, and so on until your chain is built.", needs=("certificate", "chain"))
+      "must come next, and so on until your chain is built.", needs=("certificate", "chain"),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def chain_order(f: Facts):
     a = f.order
     if not a.broken:
@@ -124,7 +131,8 @@ def chain_order(f: Facts):
 
 
 @rule("CHAIN003", ERROR, "The chain ends with a self-signed root",
-      "Your root CA must be the last certificate in your chain.", needs=("certificate", "chain"))
+      "Your root CA must be the last certificate in your chain.", needs=("certificate", "chain"),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def chain_ends_at_root(f: Facts):
     a = f.order
     if (a.broken and a.working_order is not None) or len(a.path) < 2:
@@ -141,7 +149,8 @@ def chain_ends_at_root(f: Facts):
 
 @rule("SIG001", WARNING, "No collision-weak signature (SHA-1, MD5) below the root",
       "No AWS text rejects SHA-1 in an imported chain; RFC 6194 / CA/Browser Forum: SHA-1 and MD5 signatures are "
-      "collision-weak, and relying parties increasingly refuse them.", needs=("certificate",))
+      "collision-weak, and relying parties increasingly refuse them.", needs=("certificate",),
+      source="operational", aws_exception=None)
 def weak_signature(f: Facts):
     for c in f.parsed_path:
         if c.weak_signature and not c.self_signed:  # a trust anchor's own signature is never checked
@@ -151,7 +160,8 @@ def weak_signature(f: Facts):
 
 
 @rule("SIG002", WARNING, "Every signature on the path could be checked",
-      "Operational: pca-import verifies each link's signature with the issuer's public key.", needs=("certificate",))
+      "Operational: pca-import verifies each link's signature with the issuer's public key.", needs=("certificate",),
+      source="operational", aws_exception=None)
 def unverifiable_signature(f: Facts):
     path = f.issuer_path or []
     for child, parent in zip(path, path[1:] + ([path[-1]] if path and path[-1].self_issued else [])):
@@ -163,7 +173,8 @@ def unverifiable_signature(f: Facts):
 @rule("NAME001", WARNING, "Issuer and subject names are encoded identically",
       "RFC 5280 4.1.2.6: a CA MUST encode its subject name in the issuer field of the certificates it issues "
       "exactly as in its own certificate; 7.1 lets validators match case and whitespace variants.",
-      needs=("certificate",))
+      needs=("certificate",),
+      source="rfc5280", aws_exception=None)
 def name_encoding(f: Facts):
     path = f.issuer_path or []
     for child, parent in zip(path, path[1:]):
@@ -174,14 +185,13 @@ def name_encoding(f: Facts):
                          f"{child.location} with the issuer name copied from {parent.location}"), child.location
 
 
-# Name constraints AWS Private CA will not import (AWS Private CA user guide, name constraints).
-UNSUPPORTED_NC_FORMS = ("otherName", "x400Address", "ediPartyName", "registeredID")
 
 
 @rule("NC001", ERROR, "Name constraints of the chain hold for every certificate below them",
       "AWS Private CA enforces DNS, email (rfc822), URI, IP address and directory-name constraints in an imported "
       "chain; RFC 5280 6.1.3 (b)(c): every name of a certificate below must be within the permitted and outside "
-      "the excluded subtrees.", needs=("certificate",))
+      "the excluded subtrees.", needs=("certificate",),
+      source="aws-guide", aws_exception='CertificateMismatchException')
 def name_constraints_hold(f: Facts):
     path = f.issuer_path
     if not path:
@@ -208,7 +218,8 @@ def name_constraints_hold(f: Facts):
 
 @rule("NC002", ERROR, "No name-constraint form AWS Private CA does not support",
       "AWS Private CA does not support name constraints on the otherName, x400Address, ediPartyName or "
-      "registeredID forms in an imported CA certificate or chain.", needs=("certificate",))
+      "registeredID forms in an imported CA certificate or chain.", needs=("certificate",),
+      source="aws-guide", aws_exception='MalformedCertificateException')
 def name_constraint_forms(f: Facts):
     nc_oid = ExtensionOID.NAME_CONSTRAINTS.dotted_string
     for c in f.parsed_path:
@@ -221,7 +232,7 @@ def name_constraint_forms(f: Facts):
                 forms = der.name_constraint_forms(value)
             except der.DerError:
                 continue  # unreadable: ENC007 reports the extensions
-            bad = sorted({f"{kind} {form}" for kind, form in forms if form in UNSUPPORTED_NC_FORMS})
+            bad = sorted({f"{kind} {form}" for kind, form in forms if form in UNSUPPORTED_NAME_CONSTRAINT_FORMS})
             if bad:
                 yield None, (f"{c.label} has name constraints on {', '.join(bad)}, which AWS Private CA does not "
                              "support: re-issue it with DNS, email, URI, IP address or directory-name constraints "
@@ -236,7 +247,8 @@ def _bc(c: CertInfo):
 @rule("PATH001", ERROR, "Path length constraints hold along the whole path",
       "An import that would violate a pathLenConstraint in the certificate or chain fails. "
       "(AWS Private CA RFC compliance page; RFC 5280 4.2.1.9, 6.1.4 (l): self-issued certificates do not count)",
-      needs=("certificate",))
+      needs=("certificate",),
+      source="aws-guide", aws_exception='CertificateMismatchException')
 def path_length(f: Facts):
     path = f.issuer_path
     if not path:  # no working order: CHAIN002/CHAIN003 say what is wrong; counting levels would mislead
@@ -258,7 +270,8 @@ def path_length(f: Facts):
 
 
 @rule("PATH002", ERROR, "At most 5 levels of CA hierarchy",
-      "Hierarchies are at most 5 levels deep. (AWS Private CA: designing a CA hierarchy)", needs=("certificate",))
+      "Hierarchies are at most 5 levels deep. (AWS Private CA: designing a CA hierarchy)", needs=("certificate",),
+      source="aws-guide", aws_exception='CertificateMismatchException')
 def depth(f: Facts):
     path = f.issuer_path
     if not path:

@@ -18,14 +18,16 @@ def _docs(f):
 
 
 @rule("ENC001", ERROR, "The certificate is present",
-      "Certificate (bytes) – The PEM-encoded certificate for a private CA.")
+      "Certificate (bytes) – The PEM-encoded certificate for a private CA.",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def certificate_present(f):
     if f.certificate_doc.empty:
         yield None, "no certificate was given: pass the PEM-encoded CA certificate signed for this CA's CSR", "certificate"
 
 
 @rule("ENC002", ERROR, "Input is PEM, not DER",
-      "The chain must be PEM-encoded. / Certificate (bytes) – The PEM-encoded certificate for a private CA.")
+      "The chain must be PEM-encoded. / Certificate (bytes) – The PEM-encoded certificate for a private CA.",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def not_der(f):
     for where, doc in _docs(f):
         if doc.looks_like_der:
@@ -33,7 +35,8 @@ def not_der(f):
 
 
 @rule("ENC003", ERROR, "The certificate is exactly one PEM CERTIFICATE block",
-      "Certificate (bytes) – The PEM-encoded certificate for a private CA.")
+      "Certificate (bytes) – The PEM-encoded certificate for a private CA.",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def one_certificate_block(f):
     doc = f.certificate_doc
     if doc.empty or doc.looks_like_der:
@@ -49,7 +52,8 @@ def one_certificate_block(f):
 
 @rule("ENC004", ERROR, "No private key anywhere in the input",
       "Certificate (bytes) – The PEM-encoded certificate for a private CA. CertificateChain (bytes) – "
-      "A PEM-encoded file that contains all of your certificates.")
+      "A PEM-encoded file that contains all of your certificates.",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def no_private_key(f):
     for where, doc in _docs(f):
         for b in doc.blocks:
@@ -60,7 +64,8 @@ def no_private_key(f):
 
 
 @rule("ENC005", ERROR, "Only CERTIFICATE PEM blocks",
-      "The chain must be PEM-encoded. (A chain is certificates only.)")
+      "The chain must be PEM-encoded. (A chain is certificates only.)",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def only_certificate_blocks(f):
     hints = {"PKCS7": "expand it with `openssl pkcs7 -print_certs -in chain.p7b`",
              "CERTIFICATE REQUEST": "that is the CSR: sign it and pass the resulting certificate",
@@ -75,7 +80,8 @@ def only_certificate_blocks(f):
 
 
 @rule("ENC006", NOTICE, "Text outside PEM blocks is ignored",
-      "The chain must be PEM-encoded. (pca-import sends only the canonical PEM blocks.)")
+      "The chain must be PEM-encoded. (pca-import sends only the canonical PEM blocks.)",
+      source="operational", aws_exception=None)
 def stray_text(f):
     for where, doc in _docs(f):
         if doc.stray_text and doc.blocks:
@@ -84,7 +90,8 @@ def stray_text(f):
 
 
 @rule("ENC007", ERROR, "Every CERTIFICATE block is a parsable X.509 certificate",
-      "MalformedCertificateException: One or more fields in the certificate are invalid.")
+      "MalformedCertificateException: One or more fields in the certificate are invalid.",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def parsable(f):
     for c in f.path:
         if c.parse_error:
@@ -100,7 +107,8 @@ def parsable(f):
 
 
 @rule("ENC008", ERROR, "The chain holds at least one certificate when given",
-      "The chain must be PEM-encoded.")
+      "The chain must be PEM-encoded.",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def chain_has_certificates(f):
     doc = f.chain_doc
     if f.chain_given and not doc.looks_like_der and not doc.certificate_ders:

@@ -5,31 +5,8 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from ..facts import Facts
+from ..private_ca import ALLOWED, PROFILE, critical_verdict
 from .registry import ERROR, WARNING, rule
-
-# "AWS Private CA allows the following extensions to be marked critical in the imported CA certificate or chain."
-ALLOWED_CRITICAL = {
-    ExtensionOID.BASIC_CONSTRAINTS: "basic constraints",
-    ExtensionOID.SUBJECT_ALTERNATIVE_NAME: "subject alternative names",
-    ExtensionOID.KEY_USAGE: "key usage",
-    ExtensionOID.EXTENDED_KEY_USAGE: "extended key usage",
-    ExtensionOID.AUTHORITY_KEY_IDENTIFIER: "authority key identifier",
-    ExtensionOID.SUBJECT_KEY_IDENTIFIER: "subject key identifier",
-    ExtensionOID.ISSUER_ALTERNATIVE_NAME: "issuer alternative name",
-    ExtensionOID.SUBJECT_DIRECTORY_ATTRIBUTES: "subject directory attributes",
-    ExtensionOID.SUBJECT_INFORMATION_ACCESS: "subject information access",
-    ExtensionOID.CERTIFICATE_POLICIES: "certificate policies",
-    ExtensionOID.POLICY_MAPPINGS: "policy mappings",
-    ExtensionOID.INHIBIT_ANY_POLICY: "inhibit anyPolicy",
-}
-# "AWS Private CA rejects the following extensions when they are marked critical ..."
-REJECTED_CRITICAL = {
-    ExtensionOID.POLICY_CONSTRAINTS: "policy constraints",
-    ExtensionOID.CRL_DISTRIBUTION_POINTS: "CRL distribution points",
-    ExtensionOID.AUTHORITY_INFORMATION_ACCESS: "authority information access",
-    ExtensionOID.FRESHEST_CRL: "freshest CRL",
-}
-
 
 def _parsed(f: Facts):
     return f.with_extensions
@@ -37,7 +14,8 @@ def _parsed(f: Facts):
 
 @rule("BC001", ERROR, "Basic constraints present",
       "Basic constraints (must be marked critical). Basic constraints must be present, critical and CA=true "
-      "(AWS Private CA RFC compliance page).")
+      "(AWS Private CA RFC compliance page).",
+      source="aws-guide", aws_exception='MalformedCertificateException')
 def bc_present(f: Facts):
     for c in _parsed(f):
         if c.ext(x509.BasicConstraints) is None:
@@ -46,7 +24,8 @@ def bc_present(f: Facts):
 
 
 @rule("BC002", ERROR, "Basic constraints marked critical",
-      "Basic constraints (must be marked critical).")
+      "Basic constraints (must be marked critical).",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def bc_critical(f: Facts):
     for c in _parsed(f):
         e = c.ext(x509.BasicConstraints)
@@ -56,7 +35,8 @@ def bc_critical(f: Facts):
 
 
 @rule("BC003", ERROR, "Basic constraints CA=true",
-      "Basic constraints must be present, critical and CA=true (AWS Private CA RFC compliance page).")
+      "Basic constraints must be present, critical and CA=true (AWS Private CA RFC compliance page).",
+      source="aws-guide", aws_exception='MalformedCertificateException')
 def bc_ca_true(f: Facts):
     for c in _parsed(f):
         e = c.ext(x509.BasicConstraints)
@@ -68,13 +48,16 @@ def bc_ca_true(f: Facts):
 @rule("EXT001", ERROR, "No critical extension outside AWS's allowed list",
       "AWS Private CA rejects the following extensions when they are marked critical in an imported CA "
       "certificate or chain: Policy constraints, CRL distribution points, Authority information access, "
-      "Freshest CRL, Any other extension.")
+      "Freshest CRL, Any other extension.",
+      source="aws-api", aws_exception='MalformedCertificateException')
 def rejected_critical(f: Facts):
     for c in _parsed(f):
         for e in c.extensions:
-            if not e.critical or e.oid in ALLOWED_CRITICAL or e.oid == ExtensionOID.NAME_CONSTRAINTS:
+            if not e.critical:
                 continue
-            name = REJECTED_CRITICAL.get(e.oid) or f"extension {e.oid.dotted_string}"
+            name, verdict = critical_verdict(e.oid, "default")  # the profile-dependent ones are EXT002's
+            if verdict in (ALLOWED, PROFILE):
+                continue
             yield None, (f"{c.label} marks {name} critical, which AWS Private CA rejects: re-issue it with "
                          f"{name} non-critical"), c.location
 
@@ -82,7 +65,8 @@ def rejected_critical(f: Facts):
 @rule("EXT002", WARNING, "Name constraints marked critical (spec and current AWS reference disagree)",
       "The spec lists Name constraints among the extensions AWS Private CA rejects when critical; the current "
       "AWS API reference allows it critical, and RFC 5280 4.2.1.10 says a CA MUST mark it critical.",
-      profile_severity={"strict": ERROR})
+      profile_severity={"strict": ERROR},
+      source="aws-api", aws_exception='MalformedCertificateException')
 def name_constraints_critical(f: Facts):
     for c in _parsed(f):
         e = c.ext(x509.NameConstraints)
@@ -100,7 +84,8 @@ def name_constraints_critical(f: Facts):
 
 @rule("KU001", ERROR, "Key usage, when present, includes keyCertSign",
       "RFC 5280 4.2.1.3: if the keyUsage extension is present on a CA certificate, keyCertSign MUST be set "
-      "(AWS: MalformedCertificateException / CertificateMismatchException).")
+      "(AWS: MalformedCertificateException / CertificateMismatchException).",
+      source="rfc5280", aws_exception='MalformedCertificateException')
 def key_usage_cert_sign(f: Facts):
     for c in _parsed(f):
         e = c.ext(x509.KeyUsage)

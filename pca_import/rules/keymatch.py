@@ -8,7 +8,8 @@ from .registry import ERROR, WARNING, rule
 @rule("KEY001", ERROR, "The certificate's public key is the CA's (its CSR's)",
       "The certificate imported into a CA carries that CA's public key (the key in its CSR from "
       "GetCertificateAuthorityCsr). CertificateMismatchException: the certificate does not match the CA.",
-      needs=("certificate", "csr"))
+      needs=("certificate", "csr"),
+      source="aws-api", aws_exception='CertificateMismatchException')
 def key_matches_csr(f: Facts):
     if f.csr_spki is not None and f.certificate.spki is not None and f.certificate.spki != f.csr_spki:
         yield None, (f"{f.certificate.label} carries a different public key than this CA's CSR: it was signed for "
@@ -18,7 +19,8 @@ def key_matches_csr(f: Facts):
 
 @rule("KEY002", WARNING, "The certificate's subject is the CSR's",
       "The certificate imported into a CA is signed from that CA's CSR (GetCertificateAuthorityCsr).",
-      needs=("certificate", "csr"))
+      needs=("certificate", "csr"),
+      source="operational", aws_exception=None)
 def subject_matches_csr(f: Facts):
     if f.csr is not None and f.csr_subject_key != f.certificate.subject_key:
         yield None, (f"the certificate's subject {f.cert.subject.rfc4514_string()!r} differs from the CSR's "
@@ -28,7 +30,8 @@ def subject_matches_csr(f: Facts):
 
 @rule("KEY003", ERROR, "The CSR is readable",
       "Call the GetCertificateAuthorityCsr action to generate a certificate signing request (CSR).",
-      needs=("csr",))
+      needs=("csr",),
+      source="aws-api", aws_exception=None)
 def csr_readable(f: Facts):
     if f.csr is None:
         yield None, (f"the CSR is not a readable PEM or DER certificate signing request ({f.csr_error}): pass the output of "

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from .registry import ERROR, rule
 
-MAX_CERTIFICATE = 32768
-MAX_CHAIN = 2097152
+from ..private_ca import MAX_CERTIFICATE_BYTES as MAX_CERTIFICATE, MAX_CHAIN_BYTES as MAX_CHAIN
 
 
 @rule("SIZE001", ERROR, "Certificate at most 32 KB",
-      "The maximum allowed size of a certificate is 32 KB.")
+      "The maximum allowed size of a certificate is 32 KB.",
+      source="aws-api", aws_exception='ValidationException')
 def certificate_size(f):
     data = f.canonical_certificate
     if data is not None and len(data) > MAX_CERTIFICATE:
@@ -17,7 +17,8 @@ def certificate_size(f):
 
 
 @rule("SIZE002", ERROR, "Chain at most 2 MB",
-      "The maximum allowed size of a certificate chain is 2 MB.")
+      "The maximum allowed size of a certificate chain is 2 MB.",
+      source="aws-api", aws_exception='ValidationException')
 def chain_size(f):
     data = f.canonical_chain
     if data is not None and len(data) > MAX_CHAIN:
@@ -26,7 +27,8 @@ def chain_size(f):
 
 
 @rule("SIZE003", ERROR, "Inputs AWS could never accept are refused before parsing",
-      "The maximum allowed size of a certificate is 32 KB; of a certificate chain, 2 MB.")
+      "The maximum allowed size of a certificate is 32 KB; of a certificate chain, 2 MB.",
+      source="aws-api", aws_exception='ValidationException')
 def raw_size(f):
     """Applied by the engine before anything is parsed (engine.RAW_LIMITS); listed here for the catalogue."""
     return ()

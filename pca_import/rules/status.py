@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..facts import Facts
+from ..private_ca import DISPUTED_STATUSES, FIRST_IMPORT_STATUSES, RENEWAL_STATUSES
 from .registry import ERROR, WARNING, rule
 
 _BLOCKED = {
@@ -14,10 +15,11 @@ _BLOCKED = {
 
 @rule("STAT001", ERROR, "The CA's status accepts an import",
       "First install from PENDING_CERTIFICATE; re-import (renewal with the same key) into an ACTIVE or EXPIRED CA "
-      "keeps the ARN. (InvalidStateException)", needs=("status",))
+      "keeps the ARN. (InvalidStateException)", needs=("status",),
+      source="aws-api", aws_exception='InvalidStateException')
 def status_allows_import(f: Facts):
     s = f.ca_status
-    if s in ("PENDING_CERTIFICATE", "ACTIVE", "EXPIRED", "DISABLED"):
+    if s in FIRST_IMPORT_STATUSES + RENEWAL_STATUSES + DISPUTED_STATUSES:
         return
     reason = _BLOCKED.get(s, f"`{s}` is not a Private CA status")
     yield None, (f"the CA is {s}, which does not accept a certificate ({reason}); PENDING_CERTIFICATE accepts a "
@@ -26,7 +28,8 @@ def status_allows_import(f: Facts):
 
 @rule("STAT002", WARNING, "Re-import into a DISABLED CA",
       "AWS pages disagree on DISABLED: the API lists ACTIVE and EXPIRED for re-import; the user guide also "
-      "mentions DISABLED.", needs=("status",))
+      "mentions DISABLED.", needs=("status",),
+      source="aws-guide", aws_exception=None)
 def status_disabled(f: Facts):
     if f.ca_status == "DISABLED":
         yield None, ("the CA is DISABLED; AWS documents re-import for ACTIVE and EXPIRED CAs and its pages disagree "

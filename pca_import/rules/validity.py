@@ -13,7 +13,8 @@ def _parsed(f: Facts):
 
 @rule("VAL001", ERROR, "Not expired",
       "A CA certificate must be valid to be imported (AWS rejects expired certificates with "
-      "MalformedCertificateException / CertificateMismatchException).")
+      "MalformedCertificateException / CertificateMismatchException).",
+      source="aws-guide", aws_exception='CertificateMismatchException')
 def not_expired(f: Facts):
     for c in _parsed(f):
         if c.not_after() < f.now:
@@ -22,7 +23,8 @@ def not_expired(f: Facts):
 
 
 @rule("VAL002", ERROR, "Already valid",
-      "A CA certificate must be valid to be imported (notBefore in the past).")
+      "A CA certificate must be valid to be imported (notBefore in the past).",
+      source="aws-guide", aws_exception='CertificateMismatchException')
 def already_valid(f: Facts):
     for c in _parsed(f):
         if c.not_before() > f.now:
@@ -31,7 +33,8 @@ def already_valid(f: Facts):
 
 
 @rule("VAL003", WARNING, "Not expiring soon",
-      "Operational: a CA certificate close to expiry should be renewed (expiry_warning_days, default 30).")
+      "Operational: a CA certificate close to expiry should be renewed (expiry_warning_days, default 30).",
+      source="operational", aws_exception=None)
 def expiring_soon(f: Facts):
     horizon = f.now + dt.timedelta(days=f.expiry_warning_days)
     for c in _parsed(f):
@@ -43,7 +46,8 @@ def expiring_soon(f: Facts):
 
 @rule("VAL004", WARNING, "Does not outlive its issuer",
       "RFC 5280 6.1: a certificate is only usable while every certificate above it is valid.",
-      needs=("certificate",))
+      needs=("certificate",),
+      source="rfc5280", aws_exception=None)
 def outlives_issuer(f: Facts):
     # compare each certificate with its real issuer: the working order when the chain is out of order
     path = f.issuer_path or []

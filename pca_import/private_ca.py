@@ -1,0 +1,77 @@
+"""What AWS Private CA defines, in one place: limits, statuses, templates, algorithms, critical extensions.
+
+Pure data (no boto3). Rules, the emulator, the CA resources, the hierarchy and tests read these; where the
+emulator deliberately differs from a rule, the difference is commented at the emulator.
+"""
+from __future__ import annotations
+
+from cryptography.x509.oid import ExtensionOID
+
+# ---- ImportCertificateAuthorityCertificate limits (API reference; botocore service model) --------------
+MAX_CERTIFICATE_BYTES = 32768      # Certificate blob 1..32768
+MAX_CHAIN_BYTES = 2097152          # CertificateChain 0..2097152
+MAX_DEPTH = 5                      # "hierarchies are at most 5 levels deep"
+
+# ---- CA statuses ---------------------------------------------------------------------------------
+STATUSES = ("CREATING", "PENDING_CERTIFICATE", "ACTIVE", "DELETED", "DISABLED", "EXPIRED", "FAILED")
+FIRST_IMPORT_STATUSES = ("PENDING_CERTIFICATE",)
+# ACTIVE and EXPIRED accept a renewal (API reference); DISABLED is named by the user guide only: STAT001 lets it
+# through with the STAT002 warning, and the emulator refuses it (the stricter reading) — see emulator.import_.
+RENEWAL_STATUSES = ("ACTIVE", "EXPIRED")
+DISPUTED_STATUSES = ("DISABLED",)
+NO_CERTIFICATE_STATUSES = ("PENDING_CERTIFICATE", "CREATING", "FAILED", "DELETED")
+
+# ---- CA types, keys, signing algorithms, templates ------------------------------------------------
+CA_TYPES = ("ROOT", "SUBORDINATE")
+KEY_ALGORITHMS = ("RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1",
+                  "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "SM2")
+SIGNING_ALGORITHMS = {  # key family -> what a CA of that family may issue with
+    "RSA": ("SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA"),
+    "EC": ("SHA256WITHECDSA", "SHA384WITHECDSA", "SHA512WITHECDSA"),
+    "ML_DSA": ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87"),
+    "SM2": ("SM3WITHSM2",),
+}
+TEMPLATE_PREFIX = "arn:aws:acm-pca:::template/"
+ROOT_TEMPLATE = TEMPLATE_PREFIX + "RootCACertificate/V1"
+SUBORDINATE_TEMPLATES = {n: TEMPLATE_PREFIX + f"SubordinateCACertificate_PathLen{n}/V1" for n in range(4)}
+
+
+def key_family(key_algorithm: str) -> str:
+    return "ML_DSA" if key_algorithm.startswith("ML_DSA") else key_algorithm.split("_")[0]
+
+
+# ---- critical extensions in an imported certificate or chain (API reference, current user guide) ---
+# allowed: may be critical; rejected: AWS refuses it critical; profile: the API page rejects it, the current
+# reference allows it (and RFC 5280 requires it critical) — allowed in `default` (EXT002 warns), rejected in `strict`.
+# Any extension not listed is rejected when critical ("Any other extension").
+ALLOWED, REJECTED, PROFILE = "allowed", "rejected", "profile"
+CRITICAL_EXTENSIONS = {
+    ExtensionOID.BASIC_CONSTRAINTS: ("basic constraints", ALLOWED),
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME: ("subject alternative names", ALLOWED),
+    ExtensionOID.KEY_USAGE: ("key usage", ALLOWED),
+    ExtensionOID.EXTENDED_KEY_USAGE: ("extended key usage", ALLOWED),
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER: ("authority key identifier", ALLOWED),
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER: ("subject key identifier", ALLOWED),
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME: ("issuer alternative name", ALLOWED),
+    ExtensionOID.SUBJECT_DIRECTORY_ATTRIBUTES: ("subject directory attributes", ALLOWED),
+    ExtensionOID.SUBJECT_INFORMATION_ACCESS: ("subject information access", ALLOWED),
+    ExtensionOID.CERTIFICATE_POLICIES: ("certificate policies", ALLOWED),
+    ExtensionOID.POLICY_MAPPINGS: ("policy mappings", ALLOWED),
+    ExtensionOID.INHIBIT_ANY_POLICY: ("inhibit anyPolicy", ALLOWED),
+    ExtensionOID.NAME_CONSTRAINTS: ("name constraints", PROFILE),
+    ExtensionOID.POLICY_CONSTRAINTS: ("policy constraints", REJECTED),
+    ExtensionOID.CRL_DISTRIBUTION_POINTS: ("CRL distribution points", REJECTED),
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS: ("authority information access", REJECTED),
+    ExtensionOID.FRESHEST_CRL: ("freshest CRL", REJECTED),
+}
+
+
+def critical_verdict(oid, profile: str) -> tuple[str, str]:
+    """(name, ALLOWED | REJECTED | PROFILE-resolved) for a critical extension under a rule profile."""
+    name, verdict = CRITICAL_EXTENSIONS.get(oid, (f"extension {oid.dotted_string}", REJECTED))
+    if verdict == PROFILE:
+        verdict = REJECTED if profile == "strict" else PROFILE
+    return name, verdict
+
+# Name-constraint forms AWS Private CA does not support in an imported certificate or chain.
+UNSUPPORTED_NAME_CONSTRAINT_FORMS = ("otherName", "x400Address", "ediPartyName", "registeredID")
