@@ -8,16 +8,13 @@ from ..facts import Facts
 from ..private_ca import ALLOWED, PROFILE, critical_verdict
 from .registry import ERROR, WARNING, rule
 
-def _parsed(f: Facts):
-    return f.with_extensions
-
 
 @rule("BC001", ERROR, "Basic constraints present",
       "Basic constraints (must be marked critical). Basic constraints must be present, critical and CA=true "
       "(AWS Private CA RFC compliance page).",
       source="aws-guide", aws_exception='MalformedCertificateException')
 def bc_present(f: Facts):
-    for c in _parsed(f):
+    for c in f.with_extensions:
         if c.ext(x509.BasicConstraints) is None:
             yield None, (f"{c.label} has no basic constraints extension, so it is not a CA certificate: re-issue it "
                          "with a critical basicConstraints CA:TRUE (e.g. a CA template or openssl `-extensions v3_ca`)"), c.location
@@ -27,7 +24,7 @@ def bc_present(f: Facts):
       "Basic constraints (must be marked critical).",
       source="aws-api", aws_exception='MalformedCertificateException')
 def bc_critical(f: Facts):
-    for c in _parsed(f):
+    for c in f.with_extensions:
         e = c.ext(x509.BasicConstraints)
         if e is not None and not e.critical:
             yield None, (f"{c.label} has basic constraints that are not marked critical: re-issue it with "
@@ -38,7 +35,7 @@ def bc_critical(f: Facts):
       "Basic constraints must be present, critical and CA=true (AWS Private CA RFC compliance page).",
       source="aws-guide", aws_exception='MalformedCertificateException')
 def bc_ca_true(f: Facts):
-    for c in _parsed(f):
+    for c in f.with_extensions:
         e = c.ext(x509.BasicConstraints)
         if e is not None and not e.value.ca:
             yield None, (f"{c.label} is an end-entity certificate (basic constraints CA=false), not a CA: "
@@ -51,7 +48,7 @@ def bc_ca_true(f: Facts):
       "Freshest CRL, Any other extension.",
       source="aws-api", aws_exception='MalformedCertificateException')
 def rejected_critical(f: Facts):
-    for c in _parsed(f):
+    for c in f.with_extensions:
         for e in c.extensions:
             if not e.critical:
                 continue
@@ -68,7 +65,7 @@ def rejected_critical(f: Facts):
       profile_severity={"strict": ERROR},
       source="aws-api", aws_exception='MalformedCertificateException')
 def name_constraints_critical(f: Facts):
-    for c in _parsed(f):
+    for c in f.with_extensions:
         e = c.ext(x509.NameConstraints)
         if e is not None and e.critical:
             if f.profile == "strict":
@@ -87,7 +84,7 @@ def name_constraints_critical(f: Facts):
       "(AWS: MalformedCertificateException / CertificateMismatchException).",
       source="rfc5280", aws_exception='MalformedCertificateException')
 def key_usage_cert_sign(f: Facts):
-    for c in _parsed(f):
+    for c in f.with_extensions:
         e = c.ext(x509.KeyUsage)
         if e is not None and not e.value.key_cert_sign:
             yield None, (f"{c.label} has a key usage without keyCertSign, so it may not sign certificates: "

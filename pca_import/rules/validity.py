@@ -7,16 +7,13 @@ from ..facts import Facts
 from .registry import ERROR, WARNING, rule
 
 
-def _parsed(f: Facts):
-    return f.parsed_path
-
 
 @rule("VAL001", ERROR, "Not expired",
       "A CA certificate must be valid to be imported (AWS rejects expired certificates with "
       "MalformedCertificateException / CertificateMismatchException).",
       source="aws-guide", aws_exception='CertificateMismatchException')
 def not_expired(f: Facts):
-    for c in _parsed(f):
+    for c in f.parsed_path:
         if c.not_after() < f.now:
             yield None, (f"{c.label} expired on {c.not_after():%Y-%m-%d %H:%M} UTC: renew it (same CSR, new "
                          "validity) before importing"), c.location
@@ -26,7 +23,7 @@ def not_expired(f: Facts):
       "A CA certificate must be valid to be imported (notBefore in the past).",
       source="aws-guide", aws_exception='CertificateMismatchException')
 def already_valid(f: Facts):
-    for c in _parsed(f):
+    for c in f.parsed_path:
         if c.not_before() > f.now:
             yield None, (f"{c.label} is not valid until {c.not_before():%Y-%m-%d %H:%M} UTC: wait, or re-issue it "
                          "with a notBefore in the past (check the signer's clock)"), c.location
@@ -37,7 +34,7 @@ def already_valid(f: Facts):
       source="operational", aws_exception=None)
 def expiring_soon(f: Facts):
     horizon = f.now + dt.timedelta(days=f.expiry_warning_days)
-    for c in _parsed(f):
+    for c in f.parsed_path:
         if f.now <= c.not_after() < horizon:
             days = (c.not_after() - f.now).days
             yield None, (f"{c.label} expires in {days} day(s), on {c.not_after():%Y-%m-%d}: plan its renewal "
