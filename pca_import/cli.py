@@ -111,6 +111,39 @@ def cmd_tf_external(args) -> int:
     return EXIT_OK
 
 
+def cmd_tf_plan(args) -> int:
+    """Check every aws_acmpca_certificate_authority_certificate of a Terraform/OpenTofu JSON plan."""
+    from .tf_plan import PlanError, check_plan
+    raw = _read(args.plan)
+    try:
+        plan = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise UsageError(f"{args.plan} is nested too deeply to be a Terraform plan") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{args.plan} is not JSON ({exc}): produce it with `terraform show -json plan.out`") from None
+    try:
+        results = check_plan(plan, profile=args.profile)
+    except PlanError as exc:
+        raise UsageError(f"{args.plan}: {exc}") from None
+    ok = all(r.report is None or r.report.ok for r in results)
+    if args.json:
+        print(json.dumps({"ok": ok, "resources": [r.to_dict() for r in results]}, indent=2))
+        return EXIT_OK if ok else EXIT_INVALID
+    if not results:
+        print(f"no {'aws_acmpca_certificate_authority_certificate'} in the plan: nothing to check")
+    for r in results:
+        ca = f" (CA {r.ca_address}{', ' + r.ca_type if r.ca_type else ''})" if r.ca_address else ""
+        if r.report is None:
+            print(f"{r.address}{ca}: {r.status} — {r.reason}")
+            continue
+        print(f"{r.address}{ca}:")
+        print("  " + r.report.to_text().replace("\n", "\n  "))
+    checked = [r for r in results if r.report is not None]
+    bad = [r for r in checked if not r.report.ok]
+    print(f"{len(checked)} checked, {len(bad)} not importable, {len(results) - len(checked)} not checked")
+    return EXIT_OK if ok else EXIT_INVALID
+
+
 def cmd_import(args) -> int:
     from .aws import AwsError, PrivateCa
     pca = PrivateCa.from_environment()
@@ -199,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("tf-external", help="the check as a Terraform `external` data source program")
     t.set_defaults(fn=cmd_tf_external)
+
+    tp = sub.add_parser("tf-plan", help="check the CA certificates of a Terraform/OpenTofu plan (terraform show -json)")
+    tp.add_argument("plan", metavar="PLAN.json", help="`terraform show -json plan.out` output (- for stdin)")
+    tp.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    tp.add_argument("--json", action="store_true")
+    tp.set_defaults(fn=cmd_tf_plan)
 
     i = sub.add_parser("import", help="validate against the live CA, then import")
     i.add_argument("--ca-arn", required=True)

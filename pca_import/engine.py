@@ -22,7 +22,8 @@ MAX_WARNING_DAYS = 36500  # a century: beyond it no certificate is "expiring soo
 RAW_LIMITS = {"certificate": 4 * MAX_CERTIFICATE, "chain": 4 * MAX_CHAIN, "csr": 1024 * 1024}
 NEED_REASONS = {"certificate": "no readable certificate", "chain": "the chain is not readable",
                 "csr": "no CSR: pass the CA's CSR (--csr), or check against the live CA",
-                "status": "the CA's status is known only against the live CA (import --dry-run, pulumi preview)"}
+                "status": "the CA's status is known only against the live CA (import --dry-run, pulumi preview)",
+                "chain_known": "the certificate chain is known only after apply"}
 
 
 def _available(f: Facts) -> frozenset[str]:
@@ -43,9 +44,11 @@ def _available(f: Facts) -> frozenset[str]:
 def validate_import(certificate: bytes | str | None, chain: bytes | str | None = None, *,
                     csr: bytes | str | None = None, ca_type: str | None = None, ca_status: str | None = None,
                     profile: str = DEFAULT_PROFILE, now: dt.datetime | None = None,
-                    expiry_warning_days: int = 30) -> Report:
+                    expiry_warning_days: int = 30, chain_known: bool = True) -> Report:
     """Check an ImportCertificateAuthorityCertificate request against every rule AWS applies.
 
+    `chain_known` False: the chain is a value known only later (a preview, a plan), so the rules about a chain
+    being present or absent wait (listed in `Report.not_checked`).
     `ca_type` None infers ROOT for a self-signed certificate, else SUBORDINATE. `csr` is the CA's CSR
     (enables the key-match rules); `ca_status` the CA's current status (enables the status rules).
     Every rule runs; a rule that raises becomes a `FATAL` finding instead of a traceback.
@@ -65,12 +68,15 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
                     now=now, expiry_warning_days=expiry_warning_days)
     findings: list[Finding] = []
     not_checked: list[tuple[str, str]] = []
-    have = _available(f)
+    have = _available(f) | ({"chain_known"} if chain_known else frozenset())
     for r in RULES:
         if not r.needs <= have:
             # "not checked" is what the user could have given but did not (or gave unreadable): a root with no
             # chain or a request with no certificate at all are verdicts of other rules, not gaps
-            missing = sorted(r.needs - have - ({"chain"} if not f.chain_given else set()) - {"certificate"})
+            missing = r.needs - have - ({"chain"} if not f.chain_given and chain_known else set()) - {"certificate"}
+            if not chain_known and "chain" in missing:
+                missing = (missing - {"chain"}) | {"chain_known"}
+            missing = sorted(missing)
             if missing and (f.cert is not None):
                 not_checked.append((r.code, "; ".join(NEED_REASONS[m] for m in missing)))
             continue

@@ -32,7 +32,7 @@ def root_is_self_signed(f: Facts):
 
 
 @rule("ROOT002", ERROR, "A root import has no chain",
-      "When you import a root CA, there is no chain.", needs=("certificate",),
+      "When you import a root CA, there is no chain.", needs=("certificate", "chain_known"),
       source="aws-api", aws_exception='CertificateMismatchException')
 def root_has_no_chain(f: Facts):
     if f.ca_type == ROOT and f.chain_given and f.certificate.self_signed:
@@ -50,7 +50,7 @@ def subordinate_not_self_signed(f: Facts):
 
 
 @rule("SUB002", ERROR, "A subordinate import needs a chain",
-      "This parameter must be supplied when you import a subordinate CA.", needs=("certificate",),
+      "This parameter must be supplied when you import a subordinate CA.", needs=("certificate", "chain_known"),
       source="aws-api", aws_exception='CertificateMismatchException')
 def subordinate_has_chain(f: Facts):
     if f.ca_type == SUBORDINATE and not f.chain_given:

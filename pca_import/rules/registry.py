@@ -24,7 +24,7 @@ SOURCES = {
 }
 AWS_EXCEPTIONS = ("MalformedCertificateException", "CertificateMismatchException", "InvalidStateException",
                   "ValidationException")
-NEEDS = ("certificate", "chain", "csr", "status")
+NEEDS = ("certificate", "chain", "chain_known", "csr", "status")
 
 
 class Rule:
@@ -57,7 +57,8 @@ BY_CODE: dict[str, Rule] = {}
 def rule(code: str, severity: str, title: str, citation: str, needs: tuple[str, ...] = (),
          profile_severity: dict[str, str] | None = None, *, source: str, aws_exception: str | None):
     """Register a rule. `needs` names facts that must be present for the rule to apply:
-    `certificate` (parsed imported certificate), `chain` (a parsed, non-empty chain), `csr`, `status`."""
+    `certificate` (parsed imported certificate), `chain` (a parsed, non-empty chain), `chain_known` (the chain,
+    given or absent, is known — not a value a preview or plan will only know after apply), `csr`, `status`."""
 
     def deco(fn):
         if code in BY_CODE:
