@@ -22,6 +22,7 @@ ACTIONS = {
     "GetCertificateAuthorityCsr": "fetching the CA's CSR",
     "GetCertificateAuthorityCertificate": "reading the CA's current certificate",
     "UpdateCertificateAuthority": "disabling the CA",
+    "ListCertificateAuthorities": "listing the region's CAs",
 }
 # What a person should do about each error the API models for these calls.
 ADVICE = {
@@ -254,3 +255,22 @@ class PrivateCa:
             return f"left {ca['status']}"
         self._call(client, "UpdateCertificateAuthority", arn, Status="DISABLED")
         return "disabled"
+
+    # ---- the region's CAs (for `pca-import tree --from-aws`) --------------------------------------
+
+    def list_cas(self) -> list[dict[str, Any]]:
+        """Every CA in the region with the certificate it holds (None before its first import)."""
+        client = self.client()
+        out = []
+        try:
+            pages = client.get_paginator("list_certificate_authorities").paginate()
+            listed = [ca for page in pages for ca in page.get("CertificateAuthorities", [])]
+        except Exception as exc:  # noqa: BLE001 - translated for the user
+            raise translate(exc, "(all CAs in the region)", "ListCertificateAuthorities") from None
+        for ca in listed:
+            arn, status = ca["Arn"], ca.get("Status")
+            cfg = ca.get("CertificateAuthorityConfiguration", {})
+            cert, _chain = self.current(arn, status, client)
+            out.append({"arn": arn, "type": ca.get("Type"), "status": status, "key_algorithm": cfg.get("KeyAlgorithm"),
+                        "name": (cfg.get("Subject") or {}).get("CommonName"), "certificate": cert})
+        return out

@@ -144,6 +144,48 @@ def cmd_tf_plan(args) -> int:
     return EXIT_OK if ok else EXIT_INVALID
 
 
+def _stack_cas(stack: str, work_dir: str) -> object:
+    """The `cas` output of a stack, read with the Automation API (the `pulumi` on PATH, the user's backend)."""
+    import shutil
+    if not shutil.which("pulumi"):
+        raise UsageError("`--stack` needs the Pulumi CLI on PATH (or pass `pulumi stack output cas --json` with "
+                         "--cas-json -)")
+    from pulumi import automation as auto
+    try:
+        ws = auto.LocalWorkspace(work_dir=work_dir, pulumi_command=auto.PulumiCommand(skip_version_check=True))
+        outputs = auto.Stack.select(stack, ws).outputs()
+    except auto.errors.CommandError as exc:
+        first = next((ln for ln in str(exc).splitlines() if "error:" in ln), str(exc).strip().splitlines()[-1:])
+        raise UsageError(f"cannot read stack {stack!r} in {work_dir}: {first}") from None
+    if "cas" not in outputs:
+        raise UsageError(f"stack {stack!r} has no `cas` output: is it the PKI stack (pca-import:role pki)?")
+    return outputs["cas"].value
+
+
+def cmd_tree(args) -> int:
+    """The hierarchy as a terminal tree, a Mermaid flowchart or Gantt chart, or JSON."""
+    import datetime as dt
+
+    from . import tree
+    if args.cas_json:
+        try:
+            cas = json.loads(_read(args.cas_json).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise UsageError(f"{args.cas_json} is not the JSON of a `cas` output ({exc})") from None
+        records = tree.from_stack_output(cas)
+    elif args.stack:
+        records = tree.from_stack_output(_stack_cas(args.stack, args.cwd))
+    else:
+        from .aws import AwsError, PrivateCa
+        try:
+            records = tree.from_certificates(PrivateCa.from_environment().list_cas())
+        except AwsError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_INVALID
+    print(tree.render(records, args.format, dt.datetime.now(dt.timezone.utc)))
+    return EXIT_OK
+
+
 def cmd_import(args) -> int:
     from .aws import AwsError, PrivateCa
     pca = PrivateCa.from_environment()
@@ -238,6 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
     tp.add_argument("--json", action="store_true")
     tp.set_defaults(fn=cmd_tf_plan)
+
+    tr = sub.add_parser("tree", help="draw the CA hierarchy: from a stack's `cas` output or from AWS directly")
+    src = tr.add_mutually_exclusive_group()
+    src.add_argument("--stack", metavar="NAME", help="the PKI stack (read with the Automation API)")
+    src.add_argument("--cas-json", metavar="PATH", help="`pulumi stack output cas --json` saved to a file (- for stdin)")
+    src.add_argument("--from-aws", action="store_true", help="every CA in the region, chained by issuer (default)")
+    tr.add_argument("--cwd", default=".", metavar="DIR", help="the Pulumi project directory for --stack")
+    tr.add_argument("--format", choices=["text", "mermaid", "gantt", "json"], default="text")
+    tr.set_defaults(fn=cmd_tree)
 
     i = sub.add_parser("import", help="validate against the live CA, then import")
     i.add_argument("--ca-arn", required=True)

@@ -221,7 +221,8 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
             else:
                 signed_by = "external (awaiting signature)"
         # 3. the import
-        entry: dict[str, Any] = {"arn": arn, "type": n.type, "csr": csr, "signed_by": signed_by}
+        entry: dict[str, Any] = {"arn": arn, "type": n.type, "csr": csr, "signed_by": signed_by, "parent": n.parent,
+                                 "key_algorithm": n.key_algorithm, "expiry_warning_days": n.expiry_warning_days}
         if cert is None:
             entry.update(status="AWAITING_CERTIFICATE", serial=None, not_before=None, not_after=None)
             pulumi.log.info(f"{n.name}: awaiting its certificate from the external signer; its CSR is exported "

@@ -34,6 +34,35 @@ def offline_root():
     return pem(cert), private_key_pem(key)
 
 
+def show_broken_chain_caught(proj, emu, offline) -> None:
+    """Paste a CA certificate whose chain is root first (the classic mistake) and preview: the rule engine names
+    the problem and the order that works; no import reaches AWS. The config is put back afterwards."""
+    from pca_import.signing import load_private_key
+    root_pem, root_key_pem = offline
+    root_key = load_private_key(root_key_pem)
+    import cryptography.x509 as x509
+    root = x509.load_pem_x509_certificate(root_pem.encode())
+    inter_key = new_key("EC_prime256v1")
+    inter = build_certificate(inter_key.public_key(), name("Example Partner Intermediate"), root.subject, root_key,
+                              path_length=0, days=3650)
+    ca_key = new_key("EC_prime256v1")
+    ca_cert = build_certificate(ca_key.public_key(), name("Misordered CA"), inter.subject, inter_key, days=1825)
+    node = {"name": "misordered", "type": "SUBORDINATE", "signer": "external", "subject": {"commonName": "Misordered CA"},
+            "certificate": pem(ca_cert), "certificateChain": root_pem + pem(inter)}  # root first: wrong
+    before = proj.stack_file("pki").read_text()
+    proj.edit_config("pki", lambda c: c["pca-import:hierarchy"].append(node))
+    emu.reset_calls()
+    try:
+        proc = proj.pulumi("preview", stack="pki", check=False)
+        found = [ln[ln.index("[CHAIN002]"):].strip() for ln in (proc.stdout + proc.stderr).splitlines()
+                 if "[CHAIN002]" in ln]
+        print("    " + (found[0] if found else "(no CHAIN002 line: see the preview output)"))
+        imports = emu.calls().get("ImportCertificateAuthorityCertificate", 0)
+        print(f"    preview exit code {proc.returncode}; ImportCertificateAuthorityCertificate calls: {imports}")
+    finally:
+        proj.stack_file("pki").write_text(before)
+
+
 def table(cas: dict) -> str:
     rows = [("CA", "type", "status", "signed by", "expires")]
     for n, c in sorted(cas.items(), key=lambda kv: (kv[1].get("type") != "ROOT", "external" in kv[1].get("signed_by", ""), kv[0])):
@@ -55,7 +84,8 @@ def main() -> int:
         step(f"local file backend: {proj.state}")
         proj.init_stack("pki")
         proj.init_stack("signer")
-        cert_pem, key_pem = offline_root()
+        offline = offline_root()
+        cert_pem, key_pem = offline
         proj.config_set("signer", "pca-import:signerCertificate", cert_pem)
         proj.config_set("signer", "pca-import:signerKey", key_pem, secret=True)
         step("pulumi up: PKI stack (root and issuing CA; partner awaits its signature)")
@@ -69,9 +99,16 @@ def main() -> int:
         step("pulumi up --expect-no-changes on both stacks: converged")
         proj.pulumi("up", "--yes", "--expect-no-changes", "--skip-preview", stack="pki")
         proj.pulumi("up", "--yes", "--expect-no-changes", "--skip-preview", stack="signer")
+        step("what pca-import is for: a chain in the wrong order, caught at `pulumi preview`, nothing sent to AWS")
+        show_broken_chain_caught(proj, emu, offline)
         cas = proj.outputs("pki")["cas"]
         print()
         print(table(cas))
+        step("pca-import tree --stack pki (the Automation API reads the stack's `cas` output)")
+        import subprocess
+        tree = subprocess.run([sys.executable, "-m", "pca_import", "tree", "--stack", "pki", "--cwd", str(proj.dir)],
+                              env=proj.env, capture_output=True, text=True, check=True)
+        print(tree.stdout)
         print(f"\nState: {proj.state}   (PULUMI_BACKEND_URL=file://{proj.state})")
         print(f"Done in {time.time() - t0:.0f}s on {dt.date.today()}.")
         return 0

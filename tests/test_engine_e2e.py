@@ -205,3 +205,20 @@ def test_apply_errors_read_as_messages_not_tracebacks(world, tmp_path):
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "already holds a different CA certificate" in text
     assert "Traceback" not in text and 'File "' not in text
+
+
+def test_tree_draws_the_stack_with_the_automation_api(world):
+    """`pca-import tree --stack pki` reads the `cas` output through the Automation API and draws the hierarchy."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "pca_import", "tree", "--stack", "pki", "--cwd", str(world.proj.dir)],
+                          env=world.proj.env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("root  ROOT ACTIVE")
+    assert any(ln.startswith(("├── issuing", "└── issuing")) for ln in lines)
+    partner = next(ln for ln in lines if ln.startswith("partner"))
+    assert "signed by external (stack" in partner
+    proc = subprocess.run([sys.executable, "-m", "pca_import", "tree", "--stack", "nope", "--cwd", str(world.proj.dir)],
+                          env=world.proj.env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "cannot read stack 'nope'" in proc.stderr and "Traceback" not in proc.stderr
