@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from . import clock
 from .engine import DEFAULT_PROFILE, validate_import
 from .facts import certificate_facts
 from .pem import canonical_pem
@@ -182,7 +183,7 @@ class PrivateCa:
             raise AwsError(f"AWS Private CA {arn}: the CA is deleted or does not exist", "ResourceNotFoundException")
         out = {"arn": arn, "type": live["ca_type"], **live}
         if live.get("not_after"):
-            left = dt.datetime.fromisoformat(live["not_after"]) - dt.datetime.now(dt.timezone.utc)
+            left = dt.datetime.fromisoformat(live["not_after"]) - clock.now()
             out["days_left"] = left.days
         return out
 

@@ -164,9 +164,7 @@ def _stack_cas(stack: str, work_dir: str) -> object:
 
 def cmd_tree(args) -> int:
     """The hierarchy as a terminal tree, a Mermaid flowchart or Gantt chart, or JSON."""
-    import datetime as dt
-
-    from . import tree
+    from . import clock, tree
     if args.cas_json:
         try:
             cas = json.loads(_read(args.cas_json).decode("utf-8"))
@@ -182,7 +180,7 @@ def cmd_tree(args) -> int:
         except AwsError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_INVALID
-    print(tree.render(records, args.format, dt.datetime.now(dt.timezone.utc)))
+    print(tree.render(records, args.format, clock.now()))
     return EXIT_OK
 
 

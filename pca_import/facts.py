@@ -10,7 +10,7 @@ import warnings
 
 from cryptography import x509
 
-from . import der
+from . import clock, der
 from .names import name_key
 from .pem import PemDocument, split_pem
 from .signatures import INVALID, WEAK_SIGNATURES, verify
@@ -181,7 +181,7 @@ class Facts:
             csr_bytes=csr if not isinstance(csr, str) else csr.encode(),
             requested_type=ca_type.upper() if ca_type else None,
             ca_status=ca_status.upper() if ca_status else None,
-            profile=profile, now=now or dt.datetime.now(dt.timezone.utc),
+            profile=profile, now=now or clock.now(),
             expiry_warning_days=expiry_warning_days,
         )
         cert_blocks = cert_doc.certificate_blocks

@@ -89,3 +89,22 @@ def test_validate_stays_light():
             "bad=[m for m in ('boto3','botocore','pulumi','moto') if m in sys.modules]; print(bad)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.stdout.strip().endswith("[]"), p.stdout
+
+
+def test_pca_import_now_moves_the_clock_for_expiry_rules(tmp_path, monkeypatch, capsys):
+    from pca_import.cli import main
+    """PCA_IMPORT_NOW (a testing aid) is the one place the rules read the time from."""
+    from certfactory import ca as make_ca
+    root = make_ca("Clock Root", days=400)
+    (tmp_path / "root.pem").write_text(root.pem)
+    assert main(["validate", "--certificate", str(tmp_path / "root.pem")]) == 0
+    monkeypatch.setenv("PCA_IMPORT_NOW", (root.cert.not_valid_after_utc - __import__("datetime").timedelta(days=5))
+                       .isoformat())
+    assert main(["validate", "--certificate", str(tmp_path / "root.pem")]) == 0
+    assert "VAL003" in capsys.readouterr().out
+    monkeypatch.setenv("PCA_IMPORT_NOW", "2099-01-01T00:00:00Z")
+    assert main(["validate", "--certificate", str(tmp_path / "root.pem")]) == 1
+    assert "VAL001" in capsys.readouterr().out
+    monkeypatch.setenv("PCA_IMPORT_NOW", "next tuesday")
+    assert main(["validate", "--certificate", str(tmp_path / "root.pem")]) == 2
+    assert "PCA_IMPORT_NOW='next tuesday' is not an ISO 8601 time" in capsys.readouterr().err
