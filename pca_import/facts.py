@@ -292,7 +292,10 @@ def spki_der(public_key) -> bytes:
 def certificate_facts(cert: x509.Certificate) -> dict[str, str]:
     """Subject, issuer, serial, validity and SHA-256 fingerprint: what reports, outputs and `status` show."""
     from cryptography.hazmat.primitives import hashes
+    with warnings.catch_warnings():  # a non-positive serial warns (real roots have them): show it, do not warn
+        warnings.simplefilter("ignore")
+        serial = cert.serial_number
     return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
-            "serial": format(cert.serial_number, "x"), "not_before": cert.not_valid_before_utc.isoformat(),
+            "serial": format(serial, "x"), "not_before": cert.not_valid_before_utc.isoformat(),
             "not_after": cert.not_valid_after_utc.isoformat(),
             "sha256_fingerprint": cert.fingerprint(hashes.SHA256()).hex(":").upper()}
