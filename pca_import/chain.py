@@ -13,7 +13,6 @@ from cryptography import x509
 from .facts import CertInfo, Facts, signed_by
 
 MAX_CANDIDATES = 32   # issuer candidates tried per link (same name and key id): more is an attack, not a chain
-MAX_WALK = 64         # links walked looking for a root; AWS allows 5 levels
 
 
 def _key_ids(c: CertInfo) -> tuple[bytes | None, bytes | None]:
@@ -68,7 +67,7 @@ class ChainOrder:
     def _find_order(self) -> tuple[list[CertInfo] | None, list[CertInfo]]:
         """Walk issuer links from the certificate up to a self-signed root using the chain's certificates."""
         current, order, used = self.certificate, [], {id(self.certificate)}
-        while len(order) < MAX_WALK and not (order and current.self_signed):
+        while not (order and current.self_signed):  # each step uses up a chain certificate: at most n steps
             nxt = self.issuer_of(current, used)
             if nxt is None:
                 break

@@ -21,14 +21,27 @@ class UsageError(Exception):
     pass
 
 
+def _read_capped(fh) -> bytes:
+    """Read up to READ_LIMIT bytes (past the engine's raw limits: SIZE003 refuses it unparsed), in chunks, so
+    a small file costs a small buffer."""
+    parts, size = [], 0
+    while size < READ_LIMIT:
+        chunk = fh.read(min(1 << 16, READ_LIMIT - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
 def _read(path: str | None) -> bytes | None:
     if path is None:
         return None
     try:
         if path == "-":
-            return sys.stdin.buffer.read(READ_LIMIT + 1)
+            return _read_capped(sys.stdin.buffer)
         with open(path, "rb") as fh:
-            return fh.read(READ_LIMIT + 1)  # past the engine's raw limits: SIZE003 refuses it unparsed
+            return _read_capped(fh)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 

@@ -23,7 +23,9 @@ RAW_LIMITS = {"certificate": 4 * MAX_CERTIFICATE, "chain": 4 * MAX_CHAIN, "csr":
 NEED_REASONS = {"certificate": "no readable certificate", "chain": "the chain is not readable",
                 "csr": "no CSR: pass the CA's CSR (--csr), or check against the live CA",
                 "status": "the CA's status is known only against the live CA (import --dry-run, pulumi preview)",
-                "chain_known": "the certificate chain is known only after apply"}
+                "chain_known": "the certificate chain is known only after apply",
+                "chain_over_limit": "the chain is over AWS's 2 MB limit (SIZE002): cut it to the certificate's "
+                                    "issuers, then its order is checked"}
 
 
 def _available(f: Facts) -> frozenset[str]:
@@ -33,6 +35,8 @@ def _available(f: Facts) -> frozenset[str]:
         have.append("certificate")
     if f.chain and f.chain_parsed:
         have.append("chain")
+    elif f.chain_over_limit:
+        have.append("chain_over_limit")
     if f.csr_bytes:
         have.append("csr")
     if f.ca_status:
@@ -76,6 +80,8 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
             missing = r.needs - have - ({"chain"} if not f.chain_given and chain_known else set()) - {"certificate"}
             if not chain_known and "chain" in missing:
                 missing = (missing - {"chain"}) | {"chain_known"}
+            if "chain_over_limit" in have and "chain" in missing:
+                missing = (missing - {"chain"}) | {"chain_over_limit"}
             missing = sorted(missing)
             if missing and (f.cert is not None):
                 not_checked.append((r.code, "; ".join(NEED_REASONS[m] for m in missing)))

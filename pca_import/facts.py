@@ -13,6 +13,7 @@ from cryptography import x509
 from . import clock, der
 from .names import name_key
 from .pem import PemDocument, split_pem
+from .private_ca import MAX_CHAIN_BYTES
 from .signatures import INVALID, WEAK_SIGNATURES, verify
 
 ROOT, SUBORDINATE = "ROOT", "SUBORDINATE"
@@ -170,6 +171,8 @@ class Facts:
         self.certificate: CertInfo | None = None
         self.chain: list[CertInfo] = []
         self.cert: x509.Certificate | None = None  # the imported certificate, parsed
+        self.canonical_chain: bytes | None = None    # the chain's canonical PEM, as it would be sent
+        self.chain_over_limit = False
 
     @classmethod
     def build(cls, certificate, chain, *, csr, ca_type, ca_status, profile, now, expiry_warning_days) -> "Facts":
@@ -187,7 +190,14 @@ class Facts:
         cert_blocks = cert_doc.certificate_blocks
         if len(cert_blocks) == 1:
             facts.certificate = CertInfo("certificate", cert_blocks[0].der, cert_blocks[0].pem)
-        facts.chain = [CertInfo(f"chain[{i}]", b.der, b.pem) for i, b in enumerate(chain_doc.certificate_blocks)]
+        chain_blocks = chain_doc.certificate_blocks
+        pems = [b.pem for b in chain_blocks if b.pem is not None]
+        facts.canonical_chain = b"".join(pems) if pems else None
+        # Over AWS's 2 MB, SIZE002 is certain and the chain must be cut anyway: its certificates are not parsed
+        # or analysed (thousands of them would cost seconds), and the engine says which rules waited.
+        facts.chain_over_limit = facts.canonical_chain is not None and len(facts.canonical_chain) > MAX_CHAIN_BYTES
+        if not facts.chain_over_limit:
+            facts.chain = [CertInfo(f"chain[{i}]", b.der, b.pem) for i, b in enumerate(chain_blocks)]
         facts.cert = facts.certificate.cert if facts.certificate else None
         return facts
 
@@ -226,11 +236,6 @@ class Facts:
         if self.certificate is None or self.certificate.pem is None:
             return None
         return self.certificate.pem
-
-    @cached_property
-    def canonical_chain(self) -> bytes | None:
-        pems = [c.pem for c in self.chain if c.pem is not None]
-        return b"".join(pems) if pems else None
 
     @cached_property
     def _csr_parsed(self) -> tuple:

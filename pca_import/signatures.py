@@ -52,6 +52,8 @@ def verify(cert: x509.Certificate, issuer_key) -> str:
                 return INVALID
             issuer_key.verify(sig, tbs, params, digest)
         elif isinstance(issuer_key, ec.EllipticCurvePublicKey):
+            if params is None and digest is not None:  # ecdsa-with-SHA1: cryptography gives no parameters
+                params = ec.ECDSA(digest)
             if not isinstance(params, ec.ECDSA):
                 return INVALID
             issuer_key.verify(sig, tbs, params)

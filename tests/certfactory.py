@@ -55,14 +55,14 @@ def private_key_pem(tag: str) -> str:
     return signing.private_key_pem(key(tag))
 
 
-def openssl_sha1_chain() -> tuple[str, str]:
+def openssl_sha1_chain(kind: str = "rsa") -> tuple[str, str]:
     """A SHA-1 root and a SHA-1-signed subordinate CA made by the openssl binary (cryptography refuses to sign
-    SHA-1, and long-lived real roots still are). Made once per session."""
-    return _openssl_sha1_chain()
+    SHA-1, and long-lived real roots still are): sha1WithRSAEncryption or ecdsa-with-SHA1. Made once per session."""
+    return _openssl_sha1_chain(kind)
 
 
 @lru_cache(maxsize=None)
-def _openssl_sha1_chain() -> tuple[str, str]:
+def _openssl_sha1_chain(kind: str) -> tuple[str, str]:
     import pathlib
     import shutil
     import subprocess
@@ -76,10 +76,11 @@ def _openssl_sha1_chain() -> tuple[str, str]:
         subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
     (d / "ca.cnf").write_text("[v3_ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
                               "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
-    run("req", "-x509", "-sha1", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.pem",
+    newkey = ["-newkey", "rsa:2048"] if kind == "rsa" else ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+    run("req", "-x509", "-sha1", *newkey, "-nodes", "-keyout", "root.key", "-out", "root.pem",
         "-subj", "/O=Example/CN=SHA1 Root", "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE",
         "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    run("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "sub.key", "-out", "sub.csr", "-subj", "/CN=SHA1 Sub")
+    run("req", "-new", *newkey, "-nodes", "-keyout", "sub.key", "-out", "sub.csr", "-subj", "/CN=SHA1 Sub")
     run("x509", "-req", "-sha1", "-in", "sub.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
         "-out", "sub.pem", "-days", "20", "-extfile", "ca.cnf", "-extensions", "v3_ca")
     return (d / "root.pem").read_text(), (d / "sub.pem").read_text()

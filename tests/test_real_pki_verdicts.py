@@ -72,33 +72,18 @@ def errors(**kw):
 # ---- 1. signatures: every algorithm a real chain carries ------------------------------------------------
 
 
-def _openssl_sha1_chain(tmp_path):
-    """A SHA-1 root and a SHA-1-signed subordinate made by the openssl binary (cryptography refuses to sign SHA-1)."""
-    import shutil
-    import subprocess
-    if not shutil.which("openssl"):
-        pytest.skip("openssl not installed")
-    run = lambda *a: subprocess.run(["openssl", *a], cwd=tmp_path, check=True, capture_output=True)  # noqa: E731
-    (tmp_path / "ca.cnf").write_text("[v3_ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
-                                     "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
-    run("req", "-x509", "-sha1", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.pem",
-        "-subj", "/O=Example/CN=SHA1 Root", "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    run("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "sub.key", "-out", "sub.csr", "-subj", "/CN=SHA1 Sub")
-    run("x509", "-req", "-sha1", "-in", "sub.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
-        "-out", "sub.pem", "-days", "20", "-extfile", "ca.cnf", "-extensions", "v3_ca")
-    return (tmp_path / "root.pem").read_text(), (tmp_path / "sub.pem").read_text()
-
-
-def test_sha1_root_is_self_signed_and_sha1_chain_is_accepted_with_a_warning(tmp_path):
-    root_pem, sub_pem = _openssl_sha1_chain(tmp_path)
+@pytest.mark.parametrize("kind", ["rsa", "ec"])
+def test_sha1_root_is_self_signed_and_sha1_chain_is_accepted_with_a_warning(kind):
+    from certfactory import openssl_sha1_chain
+    root_pem, sub_pem = openssl_sha1_chain(kind)
     rep = validate_import(root_pem, ca_type="ROOT")
     assert rep.ok and "ROOT001" not in rep.codes, rep.to_text()
     rep = validate_import(sub_pem, root_pem, ca_type="SUBORDINATE")
     assert rep.ok, rep.to_text()
     assert "CHAIN003" not in rep.codes
     sig = [f for f in rep.findings if f.code == "SIG001"]
-    assert sig and "sha1WithRSAEncryption" in sig[0].message and sig[0].location == "certificate"
+    assert sig and ("sha1WithRSAEncryption" if kind == "rsa" else "ecdsa-with-SHA1") in sig[0].message
+    assert sig[0].location == "certificate"
 
 
 @pytest.mark.parametrize("kind", ["rsa-pss", "ed25519", "mldsa"])
@@ -249,3 +234,30 @@ def test_digicert_style_sha1_roots_from_the_trust_store():
     rejected = [c.subject.rfc4514_string() for c in sha1
                 if "ROOT001" in validate_import(pem(c), ca_type="ROOT").codes]
     assert rejected == []
+
+
+def test_self_issued_ca_is_exempt_from_name_constraints_pkits_4_13_19():
+    """A key rollover under a directoryName-constrained CA: the self-issued certificate keeps the constrained CA's
+    own name, outside its permitted subtree; RFC 5280 6.1.3 (b) skips it (PKITS 4.13.19 is a valid path)."""
+    rk = key("DN Root")
+    permitted = x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "permitted")]))
+    r = cert(nm("DN Root"), rk.public_key(), nm("DN Root"), rk)
+    nc = x509.NameConstraints(permitted_subtrees=[permitted], excluded_subtrees=None)
+    dn1 = cert(nm("DN1 CA"), key("DN1").public_key(), r.subject, rk, extra=[(nc, True)])
+    rollover = cert(nm("DN1 CA"), key("DN1 new").public_key(), dn1.subject, key("DN1"))
+    rep = validate_import(pem(rollover), pem(dn1) + pem(r), ca_type="SUBORDINATE")
+    assert "NC001" not in rep.codes, rep.to_text()
+
+
+def test_a_root_given_first_is_named_as_such_and_long_chains_get_a_working_order():
+    cas = [root("Walk Root")]
+    for i in range(1, 80):
+        prev, pk = cas[-1]
+        cas.append((cert(nm(f"W{i}"), key(f"W{i}").public_key(), prev.subject, pk), key(f"W{i}")))
+    chain_ = "".join(pem(c) for c, _ in reversed(cas[:-1]))
+    rep = validate_import(pem(cas[-1][0]), chain_, ca_type="SUBORDINATE")
+    assert "CHAIN003" not in rep.codes and "PATH002" in rep.codes, rep.to_text()   # the walk reaches the root
+    backwards = "".join(pem(c) for c, _ in cas[:-1])
+    rep = validate_import(pem(cas[-1][0]), backwards, ca_type="SUBORDINATE")
+    messages = [f.message for f in rep.errors if f.code == "CHAIN002"]
+    assert any("this order would work" in m for m in messages)

@@ -239,3 +239,10 @@ def test_disabled_ca_type_mismatch_and_unknown_inputs_rejected_cleanly():
         validate_import(ROOT.pem, profile="lenient")
     with pytest.raises(ValueError, match="ROOT or SUBORDINATE"):
         validate_import(ROOT.pem, ca_type="INTERMEDIATE")
+
+
+def test_a_chain_over_2mb_is_measured_not_analysed():
+    report = validate_import(**_big_chain())
+    assert "SIZE002" in report.codes and "CHAIN002" not in report.codes
+    waited = {code for code, why in report.not_checked if "2 MB" in why}
+    assert {"CHAIN002", "CHAIN003", "CHAIN004"} <= waited

@@ -88,9 +88,12 @@ def chain_no_duplicates(f: Facts):
 
 
 def _describe_broken_link(f: Facts, child: CertInfo, parent: CertInfo) -> str:
+    if child.self_signed:
+        return (f"{child.label} is a self-signed root, so nothing may follow it: put it last in the chain "
+                "(issuer first, root last)")
     if not names_chain(child, parent):
         issuer = short_name(child.issuer)
-        present = f.order.named(child.issuer_key)
+        present = [c for c in f.order.named(child.issuer_key) if c is not child]
         where = (f"; {present[0].location} has that name" if present else
                  f"; no certificate named {issuer} is in the chain — add it")
         return f"{child.label} is not signed by {parent.label}: it was issued by {issuer}{where}"
@@ -204,7 +207,7 @@ def name_constraints_hold(f: Facts):
             continue
         for i in range(j - 1, -1, -1):
             below = path[i]
-            if i > 0 and below.self_issued:  # RFC 5280 6.1.3 (b): skipped unless it is the final certificate
+            if below.self_issued:  # RFC 5280 6.1.3 (b): skipped unless final — an imported CA never is (it issues)
                 continue
             san = below.ext(x509.SubjectAlternativeName)
             for name in subject_names(below.subject, san.value if san is not None else ()):
