@@ -17,12 +17,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -167,7 +169,21 @@ func main() {
 	if n := len(os.Args); n > 1 {
 		h.engineAddress = os.Args[n-1]
 	}
+	// The engine stops a plugin by sending SIGINT to its process group, then waits up to 5 s before SIGKILL.
+	// A signal ignored by `pulumi` (`pulumi up &` from a non-interactive shell, some CI runners) stays ignored
+	// in every process it starts, so a host relying on SIGINT's default action never saw it and each
+	// preview/up waited those 5 s. Handle SIGINT and SIGTERM explicitly, as the upstream hosts do, and stop
+	// serving; handling them also resets them to their default in the program the host runs.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	cancel := make(chan bool)
+	go func() {
+		<-signals
+		signal.Stop(signals)
+		close(cancel)
+	}()
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
 			return nil
