@@ -41,11 +41,12 @@ from cryptography.hazmat.primitives import serialization
 from .emulator_validation import CONTENT_TYPE, TARGET_PREFIX, RequestError, validate_request
 from .engine import validate_import
 from .facts import spki_der
+from .private_ca import (FIRST_IMPORT_STATUSES, RENEWAL_STATUSES, ROOT_TEMPLATE, SIGNING_ALGORITHMS,
+                         SUBORDINATE_TEMPLATES, key_family)
+from .rules.registry import BY_CODE
 from .signing import KEY_ALGORITHMS, build_certificate, make_csr, new_key
 
-TEMPLATE_PREFIX = "arn:aws:acm-pca:::template/"
-ROOT_TEMPLATE = TEMPLATE_PREFIX + "RootCACertificate/V1"
-SUB_TEMPLATES = {TEMPLATE_PREFIX + f"SubordinateCACertificate_PathLen{n}/V1": n for n in range(4)}
+SUB_TEMPLATES = {arn: n for n, arn in SUBORDINATE_TEMPLATES.items()}
 # SigningAlgorithm -> (hash, RSASSA-PSS) as the emulator signs with it; ML-DSA signs without a separate hash
 SIGNING = {"SHA256WITHRSA": ("SHA256", False), "SHA384WITHRSA": ("SHA384", False),
            "SHA512WITHRSA": ("SHA512", False), "SHA256WITHRSA_PSS": ("SHA256", True),
@@ -53,13 +54,6 @@ SIGNING = {"SHA256WITHRSA": ("SHA256", False), "SHA384WITHRSA": ("SHA384", False
            "SHA256WITHECDSA": ("SHA256", False), "SHA384WITHECDSA": ("SHA384", False),
            "SHA512WITHECDSA": ("SHA512", False),
            "ML_DSA_44": (None, False), "ML_DSA_65": (None, False), "ML_DSA_87": (None, False)}
-# rule-code prefix -> the exception AWS raises for that class of problem
-AWS_EXCEPTION = {"ENC": "MalformedCertificateException", "BC": "MalformedCertificateException",
-                 "EXT": "MalformedCertificateException", "KU": "MalformedCertificateException",
-                 "SIZE": "ValidationException", "STAT": "InvalidStateException",
-                 "KEY": "CertificateMismatchException", "CHAIN": "CertificateMismatchException",
-                 "ROOT": "CertificateMismatchException", "SUB": "CertificateMismatchException",
-                 "PATH": "CertificateMismatchException", "VAL": "CertificateMismatchException"}
 AWS_MESSAGE = {"MalformedCertificateException": "One or more fields in the certificate are invalid.",
                "CertificateMismatchException": "The certificate authority certificate you are importing does not "
                                                "comply with conditions specified in the certificate that signed it.",
@@ -77,14 +71,11 @@ def _error(code: str, message: str | None = None):
 
 
 def signing_algorithms_for(key_algorithm: str) -> tuple[str, ...]:
-    """The SigningAlgorithm values AWS allows for a CA key algorithm (its key family)."""
-    if key_algorithm.startswith("RSA_"):
-        return tuple(a for a in SIGNING if a.endswith(("WITHRSA", "WITHRSA_PSS")))
-    if key_algorithm.startswith("EC_"):
-        return tuple(a for a in SIGNING if a.endswith("WITHECDSA"))
-    if key_algorithm == "SM2":
-        return ("SM3WITHSM2",)
-    return (key_algorithm,)  # ML_DSA_44/65/87: only the same parameter set
+    """The SigningAlgorithm values a CA with this key can sign with: its key family's; for ML-DSA, whose
+    parameter set is the key's own, only that one (an ML-DSA-44 key cannot make an ML-DSA-65 signature)."""
+    if key_family(key_algorithm) == "ML_DSA":
+        return (key_algorithm,)
+    return SIGNING_ALGORITHMS[key_family(key_algorithm)]
 
 
 def check_signing_algorithm(key_algorithm: str, signing_algorithm: str) -> None:
@@ -196,20 +187,19 @@ def apply_patches() -> None:
     CA.issue_certificate = issue
 
     def import_cert(self, certificate: bytes, certificate_chain: bytes | None) -> None:
-        if self.status not in ("PENDING_CERTIFICATE", "ACTIVE", "EXPIRED"):
+        # sizes were checked against the model (ValidationException) before this runs; DISABLED is refused
+        # here, the stricter reading of AWS's pages (STAT002 only warns)
+        if self.status not in FIRST_IMPORT_STATUSES + RENEWAL_STATUSES:
             raise _error("InvalidStateException",
                          f"The certificate authority {self.arn} is in status {self.status} and cannot accept a "
                          "certificate.")
-        if len(certificate) > 32768 or (certificate_chain and len(certificate_chain) > 2097152):
-            raise _error("ValidationException", "1 validation error detected: Value at 'certificate' failed to "
-                                                "satisfy constraint: Member must have length less than or equal "
-                                                "to 32768")
         report = validate_import(certificate, certificate_chain, csr=self.csr,
                                  ca_type=self.certificate_authority_type, ca_status=self.status)
         errors = [f for f in report.findings if f.severity == "error"]
-        if errors:
-            prefix = next((p for p in AWS_EXCEPTION if errors[0].code.startswith(p)), "ENC")
-            raise _error(AWS_EXCEPTION[prefix])
+        if errors:  # the exception each rule declares AWS raises for it
+            raise _error(next((BY_CODE[f.code].aws_exception for f in errors
+                               if f.code in BY_CODE and BY_CODE[f.code].aws_exception),
+                              "MalformedCertificateException"))
         self.certificate_bytes = certificate
         self.certificate_chain = certificate_chain or None
         cert = x509.load_pem_x509_certificate(certificate)
