@@ -114,12 +114,7 @@ def _check(shape, value, path: str, problems: list[str]) -> None:
             problems.append(f"Value {_show(value)} at '{where}' failed to satisfy constraint: Member must satisfy "
                             f"regular expression pattern: {pattern}")
     elif kind in _INTEGER_TYPES:
-        if "min" in meta and value < meta["min"]:
-            problems.append(f"Value {value} at '{where}' failed to satisfy constraint: Member must have value "
-                            f"greater than or equal to {meta['min']}")
-        if "max" in meta and value > meta["max"]:
-            problems.append(f"Value {value} at '{where}' failed to satisfy constraint: Member must have value "
-                            f"less than or equal to {meta['max']}")
+        _bounds(value, meta, f"Value {value} at '{where}'", "value", problems)
     elif kind == "structure":
         for name in shape.required_members:
             if value.get(name) is None:
@@ -139,12 +134,17 @@ def _check(shape, value, path: str, problems: list[str]) -> None:
 
 def _length(n: int, meta: dict, where: str, value, problems: list[str]) -> None:
     shown = f"Value {_show(value)} at" if isinstance(value, str) and len(value) <= 80 else "Value at"
-    if "min" in meta and n < meta["min"]:
-        problems.append(f"{shown} '{where}' failed to satisfy constraint: Member must have length greater than or "
-                        f"equal to {meta['min']}")
-    if "max" in meta and n > meta["max"]:
-        problems.append(f"{shown} '{where}' failed to satisfy constraint: Member must have length less than or "
-                        f"equal to {meta['max']}")
+    _bounds(n, meta, f"{shown} '{where}'", "length", problems)
+
+
+def _bounds(measure: int, meta: dict, subject: str, what: str, problems: list[str]) -> None:
+    """The model's min/max on a value or a length, in Coral's words."""
+    if "min" in meta and measure < meta["min"]:
+        problems.append(f"{subject} failed to satisfy constraint: Member must have {what} greater than or equal "
+                        f"to {meta['min']}")
+    if "max" in meta and measure > meta["max"]:
+        problems.append(f"{subject} failed to satisfy constraint: Member must have {what} less than or equal "
+                        f"to {meta['max']}")
 
 
 def validate_request(target: str, body: bytes) -> dict:
