@@ -164,6 +164,11 @@ def apply_patches() -> None:
                          f"The certificate authority {self.arn} is not in the correct state to issue certificates.")
         now = dt.datetime.now(dt.timezone.utc)
         not_after = _validity_end(validity, now)
+        if not is_root and not_after > self.certificate.not_valid_after_utc:  # AWS: at most the CA's own time left
+            ends, ca_ends = (f"{t:%Y-%m-%d %H:%M:%S} UTC" for t in (not_after, self.certificate.not_valid_after_utc))
+            raise _error("ValidationException", f"Validity {validity['Type']} {validity['Value']} ends at {ends}, "
+                                                f"after the issuing CA's certificate expires ({ca_ends}): a "
+                                                "certificate cannot outlive its issuer.")
         if template_arn in SUB_TEMPLATES or is_root:
             path_len = SUB_TEMPLATES.get(template_arn)
             digest, pss = SIGNING[signing_algorithm]

@@ -24,7 +24,7 @@ def create_ca(ca_type: str, cn: str, key_algorithm: str = "EC_prime256v1") -> tu
     return arn, c.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
 
 
-def issue(issuer_arn: str, csr: str, template: str, days: int = 3650,
+def issue(issuer_arn: str, csr: str, template: str, days: int = 1825,
           issuer_key_algorithm: str = "EC_prime256v1") -> tuple[str, str | None]:
     c = client()
     signing = signing_algorithm_for(issuer_key_algorithm)  # the issuer's key family, as AWS requires
@@ -37,7 +37,7 @@ def issue(issuer_arn: str, csr: str, template: str, days: int = 3650,
 def pca_root(cn: str = "PCA Root", key_algorithm: str = "EC_prime256v1") -> tuple[str, str]:
     """A ROOT CA hosted by the emulator, with its self-signed certificate (not yet imported)."""
     arn, csr = create_ca("ROOT", cn, key_algorithm)
-    cert, _ = issue(arn, csr, ROOT_TEMPLATE, issuer_key_algorithm=key_algorithm)
+    cert, _ = issue(arn, csr, ROOT_TEMPLATE, days=3650, issuer_key_algorithm=key_algorithm)
     return arn, cert
 
 

@@ -340,6 +340,10 @@ def test_malformed_values_through_boto3_are_client_errors(emulator_url):
         c.issue_certificate(CertificateAuthorityArn=arn, Csr=csr.encode(), TemplateArn=SUB1,
                             SigningAlgorithm="SHA256WITHECDSA", Validity={"Type": "END_DATE", "Value": 20200101000000})
     assert _code(e) == "ValidationException" and "not in the future" in _message(e)
+    with pytest.raises(ClientError) as e:  # longer than the issuing CA has left (the root: 3650 days)
+        c.issue_certificate(CertificateAuthorityArn=arn, Csr=csr.encode(), TemplateArn=SUB1,
+                            SigningAlgorithm="SHA256WITHECDSA", Validity={"Type": "DAYS", "Value": 3651})
+    assert _code(e) == "ValidationException" and "cannot outlive its issuer" in _message(e)
     with pytest.raises(ClientError) as e:
         c.get_certificate(CertificateAuthorityArn=arn, CertificateArn=arn + "/certificate/00ff")
     assert _code(e) == "ResourceNotFoundException"
