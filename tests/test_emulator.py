@@ -1,9 +1,13 @@
 """The local Private CA behaves like AWS where pca-import depends on it (over HTTP, through boto3)."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -14,7 +18,6 @@ from cryptography.x509.oid import SignatureAlgorithmOID
 
 import pca
 from certfactory import ca, chain
-from pca_import.local_pulumi import free_port
 
 SUB1 = "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen1/V1"
 OFFLINE = ca("Emulator Offline Root")
@@ -102,9 +105,6 @@ VALIDITY = {"Type": "DAYS", "Value": 30}
 
 def raw_call(url: str, action: str, body) -> tuple[int, str, dict | str]:
     """POST one ACM PCA action as AWS's JSON protocol does; `body` is a dict (sent as JSON) or raw text."""
-    import json
-    import urllib.error
-    import urllib.request
     data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
     req = urllib.request.Request(url + "/", data=data, method="POST", headers={
         "X-Amz-Target": f"ACMPrivateCA.{action}", "Content-Type": AWS_JSON,
@@ -122,7 +122,6 @@ def raw_call(url: str, action: str, body) -> tuple[int, str, dict | str]:
 
 
 def _b64(data: bytes | str) -> str:
-    import base64
     return base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
 
 
@@ -396,8 +395,6 @@ def test_emulator_says_when_its_port_is_taken(emulator_url):
 
 def test_an_emulator_fault_is_an_aws_shaped_500_not_an_html_page(monkeypatch):
     """A bug behind the checks still answers as AWS does for its own faults: JSON InternalFailure."""
-    import json
-
     from moto.acmpca import responses
     from werkzeug.test import Client
 
