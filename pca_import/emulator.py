@@ -271,8 +271,9 @@ def apply_patches() -> None:
         cfg = json.loads(self.body)["CertificateAuthorityConfiguration"]
         check_signing_algorithm(cfg["KeyAlgorithm"], cfg["SigningAlgorithm"])
         if cfg["KeyAlgorithm"] not in KEY_ALGORITHMS:
-            raise _error("InvalidArgsException", f"pca-import emulator: KeyAlgorithm {cfg['KeyAlgorithm']} is not "
-                                                 f"emulated (AWS offers it; the emulator has {', '.join(KEY_ALGORITHMS)}).")
+            raise _error("InvalidArgsException",
+                         f"pca-import emulator: KeyAlgorithm {cfg['KeyAlgorithm']} is not emulated (AWS offers it; the "
+                         f"emulator has {', '.join(KEY_ALGORITHMS)}).")
         return original_create(self)
 
     def issue_certificate(self) -> str:

@@ -70,8 +70,8 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
                       key_usage: bool | None = True, key_usage_critical: bool = True,
                       not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
                       days: int = 3650, serial: int | None = None, signing_hash: str | None = None,
-                      rsa_pss: bool = False, issuer_public_key=None, extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()
-                      ) -> x509.Certificate:
+                      rsa_pss: bool = False, issuer_public_key=None,
+                      extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()) -> x509.Certificate:
     """Sign a certificate. `ca=None` omits basic constraints; `key_usage=None` omits key usage and
     `key_usage=False` writes one without keyCertSign. Key identifiers are always added. `rsa_pss` signs
     with RSASSA-PSS (salt = digest length, as AWS's *WITHRSA_PSS) instead of PKCS#1 v1.5."""
