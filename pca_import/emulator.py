@@ -38,7 +38,7 @@ from collections import Counter
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from .emulator_validation import CONTENT_TYPE, TARGET_PREFIX, RequestError, validate_request
+from .emulator_validation import CONTENT_TYPE, TARGET_PREFIX, RequestError, service_model, validate_request
 from .engine import validate_import
 from .facts import spki_der
 from .private_ca import (FIRST_IMPORT_STATUSES, RENEWAL_STATUSES, ROOT_TEMPLATE, SIGNING_ALGORITHMS,
@@ -309,7 +309,18 @@ def apply_patches() -> None:
             out["CertificateChain"] = chain.decode()
         return json.dumps(out)
 
+    original_list = R.list_certificate_authorities
+
+    def list_certificate_authorities(self) -> str:
+        from moto.core.exceptions import InvalidToken
+        try:
+            return original_list(self)
+        except InvalidToken:
+            raise _error("InvalidNextTokenException", "The token specified in the NextToken argument is not valid. "
+                                                      "Use the token returned from your previous call.") from None
+
     R.create_certificate_authority = create_certificate_authority
+    R.list_certificate_authorities = list_certificate_authorities
     R.issue_certificate = issue_certificate
     R.import_certificate_authority_certificate = import_ca_certificate
     R.describe_certificate_authority = describe_ca
@@ -336,8 +347,8 @@ class AwsFront:
     """WSGI middleware in front of moto: counts ACM PCA actions (and serves the counts), checks each request
     against AWS's API model, and answers as AWS does -- JSON with AWS's content type, never an HTML page."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, implemented: frozenset[str]):
+        self.app, self.implemented = app, implemented
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -356,8 +367,13 @@ class AwsFront:
         body = _request_body(environ)
         try:
             validate_request(target, body)
+            if target[len(TARGET_PREFIX):] not in self.implemented:
+                raise RequestError("NotImplemented", f"pca-import emulator: {target[len(TARGET_PREFIX):]} is an AWS "
+                                                     "Private CA action the emulator does not implement.", 501)
         except RequestError as exc:
-            return _reply(start_response, f"{exc.status} Bad Request", exc.body(), [("X-Amzn-ErrorType", exc.code)])
+            return _reply(start_response, f"{exc.status} {'Not Implemented' if exc.status == 501 else 'Bad Request'}",
+                          exc.body(), [("X-Amzn-ErrorType", exc.code)])
+        body = body if body.strip() else b"{}"  # AWS reads an empty body as {}; moto's handlers need the JSON
         environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
         answer: dict = {}
 
@@ -384,8 +400,12 @@ class AwsFront:
 
 def make_app():
     apply_patches()
+    from moto.acmpca.responses import ACMPCAResponse
+    from moto.core.utils import camelcase_to_underscores
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    return AwsFront(DomainDispatcherApplication(create_backend_app))
+    implemented = frozenset(op for op in service_model().operation_names
+                            if hasattr(ACMPCAResponse, camelcase_to_underscores(op)))
+    return AwsFront(DomainDispatcherApplication(create_backend_app), implemented)
 
 
 def port_number(text: str) -> int:
