@@ -5,7 +5,8 @@ HTTP (`AWS_ENDPOINT_URL=http://127.0.0.1:5055`). Compared with plain moto it:
 
 * checks every request against AWS's API model first (`emulator_validation`): a malformed one gets AWS's
   JSON error (SerializationException, ValidationException, InvalidArnException, UnknownOperationException)
-  with HTTP 400, never an HTML 500; responses carry AWS's content type;
+  with HTTP 400, never an HTML 500; an action moto lacks is a JSON NotImplemented (501), a fault behind the
+  checks a JSON InternalFailure (500); responses carry AWS's content type;
 * gives each CA a key of its `KeyAlgorithm` (RSA_2048/3072/4096, EC_prime256v1/secp384r1/secp521r1,
   ML_DSA_44/65/87) and refuses a `SigningAlgorithm` of another key family (InvalidArgsException);
 * issues proper CA certificates from the RootCACertificate/V1 and SubordinateCACertificate_PathLen{0..3}/V1
