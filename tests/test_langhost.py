@@ -21,22 +21,59 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited across exec, as from `cmd &` in a script
 
 
-def test_host_started_with_sigint_ignored_exits_promptly_on_sigint():
+class FakeEngine:
+    """A gRPC server standing in for the engine: the host's liveness check only needs one that answers."""
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        import grpc
+        self.server = grpc.server(ThreadPoolExecutor(max_workers=1))
+        self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop(grace=None)
+
+
+def _start_host(engine_address: str) -> subprocess.Popen:
     host = os.path.join(engine_bin(), "pulumi-language-python")
-    proc = subprocess.Popen([host, "127.0.0.1:1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([host, engine_address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=_ignore_sigint, start_new_session=True)
+    assert int(proc.stdout.readline()) > 0  # serving
+    return proc
+
+
+def _exits_within(proc: subprocess.Popen, seconds: float) -> float:
+    start = time.monotonic()
     try:
-        port = int(proc.stdout.readline())  # serving
-        assert port > 0
-        os.killpg(proc.pid, signal.SIGINT)  # what the engine sends when it closes a plugin
-        start = time.monotonic()
-        proc.wait(timeout=4)
-        assert time.monotonic() - start < 2
-        assert proc.returncode == 0, proc.stderr.read()
+        proc.wait(timeout=seconds + 2)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    return time.monotonic() - start
+
+
+def test_host_started_with_sigint_ignored_exits_promptly_on_sigint():
+    engine = FakeEngine()
+    try:
+        proc = _start_host(engine.address)
+        os.killpg(proc.pid, signal.SIGINT)  # what the engine sends when it closes a plugin
+        assert _exits_within(proc, 2) < 2
+        assert proc.returncode == 0, proc.stderr.read()
+    finally:
+        engine.stop()
+
+
+def test_host_stops_when_its_engine_is_gone():
+    """pulumi killed with SIGKILL never closes its plugins: the host notices and exits instead of lingering."""
+    engine = FakeEngine()
+    proc = _start_host(engine.address)
+    time.sleep(3)
+    assert proc.poll() is None  # a live engine keeps it serving
+    engine.stop()
+    assert _exits_within(proc, 8) < 8
 
 
 def _tiny_project(tmp: Path) -> tuple[Path, dict]:

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -177,11 +178,25 @@ func main() {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	cancel := make(chan bool)
+	stop := sync.OnceFunc(func() { close(cancel) })
 	go func() {
 		<-signals
 		signal.Stop(signals)
-		close(cancel)
+		stop()
 	}()
+	// An engine that dies without closing the host (SIGKILL, a crash) would leave it running for good: check
+	// that the engine is alive, as the upstream hosts do, and stop when it is gone -- exiting shortly after
+	// if a program still running keeps the server from stopping gracefully.
+	if h.engineAddress != "" {
+		gone := func() {
+			stop()
+			time.AfterFunc(2*time.Second, func() { os.Exit(1) })
+		}
+		if err := rpcutil.Healthcheck(context.Background(), h.engineAddress, 2*time.Second, gone); err != nil {
+			fmt.Fprintf(os.Stderr, "fatal: could not check the engine at %s: %v\n", h.engineAddress, err)
+			os.Exit(1)
+		}
+	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
