@@ -55,11 +55,12 @@ def _exits_within(proc: subprocess.Popen, seconds: float) -> float:
     return time.monotonic() - start
 
 
-def test_host_started_with_sigint_ignored_exits_promptly_on_sigint():
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_host_started_with_sigint_ignored_exits_promptly_on_sigint_or_sigterm(sig):
     engine = FakeEngine()
     try:
         proc = _start_host(engine.address)
-        os.killpg(proc.pid, signal.SIGINT)  # what the engine sends when it closes a plugin
+        os.killpg(proc.pid, sig)  # SIGINT: what the engine sends when it closes a plugin
         assert _exits_within(proc, 2) < 2
         assert proc.returncode == 0, proc.stderr.read()
     finally:
