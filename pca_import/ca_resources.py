@@ -24,6 +24,9 @@ def subordinate_template(path_length: int) -> str:
 
 
 def signing_algorithm_for(key_algorithm: str) -> str:
+    """The SigningAlgorithm a CA with this key signs with (AWS refuses one of another key family)."""
+    if key_algorithm.startswith("ML_DSA_"):
+        return key_algorithm  # ML_DSA_44/65/87 sign only with their own parameter set
     if key_algorithm.startswith("EC_"):
         return "SHA384WITHECDSA" if key_algorithm in ("EC_secp384r1", "EC_secp521r1") else "SHA256WITHECDSA"
     return "SHA256WITHRSA"

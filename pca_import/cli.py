@@ -248,10 +248,14 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
+def _port(text: str) -> int:
+    from .emulator import port_number  # only when --port is given: other commands stay light
+    return port_number(text)
+
+
 def cmd_emulator(args) -> int:
     from .emulator import serve
-    serve(port=args.port, host=args.host)
-    return EXIT_OK
+    return serve(port=args.port, host=args.host)
 
 
 def _days(text: str) -> int:
@@ -319,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_status)
 
     e = sub.add_parser("emulator", help="run the local Private CA (moto server with faithful ACM PCA rules)")
-    e.add_argument("--port", type=int, default=5055)
+    e.add_argument("--port", type=_port, default=5055, help="TCP port, 1-65535 (default 5055)")
     e.add_argument("--host", default="127.0.0.1")
     e.set_defaults(fn=cmd_emulator)
     return p

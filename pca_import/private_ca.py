@@ -26,7 +26,8 @@ CA_TYPES = ("ROOT", "SUBORDINATE")
 KEY_ALGORITHMS = ("RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1",
                   "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "SM2")
 SIGNING_ALGORITHMS = {  # key family -> what a CA of that family may issue with
-    "RSA": ("SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA"),
+    "RSA": ("SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA",  # the *_PSS values: RSASSA-PSS (service model)
+            "SHA256WITHRSA_PSS", "SHA384WITHRSA_PSS", "SHA512WITHRSA_PSS"),
     "EC": ("SHA256WITHECDSA", "SHA384WITHECDSA", "SHA512WITHECDSA"),
     "ML_DSA": ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87"),
     "SM2": ("SM3WITHSM2",),

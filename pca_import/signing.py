@@ -10,7 +10,7 @@ from typing import Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, mldsa, padding, rsa
 from cryptography.x509.oid import NameOID
 
 KEY_ALGORITHMS = {
@@ -20,7 +20,11 @@ KEY_ALGORITHMS = {
     "EC_prime256v1": lambda: ec.generate_private_key(ec.SECP256R1()),
     "EC_secp384r1": lambda: ec.generate_private_key(ec.SECP384R1()),
     "EC_secp521r1": lambda: ec.generate_private_key(ec.SECP521R1()),
+    "ML_DSA_44": mldsa.MLDSA44PrivateKey.generate,  # FIPS 204 (post-quantum): no separate hash
+    "ML_DSA_65": mldsa.MLDSA65PrivateKey.generate,
+    "ML_DSA_87": mldsa.MLDSA87PrivateKey.generate,
 }
+_HASHED_KEYS = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
 SIGNING_HASHES = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
 _NAME_KEYS = {"commonName": NameOID.COMMON_NAME, "organization": NameOID.ORGANIZATION_NAME,
               "organizationalUnit": NameOID.ORGANIZATIONAL_UNIT_NAME, "country": NameOID.COUNTRY_NAME,
@@ -52,6 +56,8 @@ def name(subject: dict[str, str] | str) -> x509.Name:
 
 
 def _hash_for(signing_key, signing_hash: str | None):
+    if not isinstance(signing_key, _HASHED_KEYS):  # ML-DSA (and EdDSA) sign the message itself
+        return None
     if signing_hash:
         return SIGNING_HASHES[signing_hash]()
     if isinstance(signing_key, ec.EllipticCurvePrivateKey) and signing_key.curve.key_size >= 384:
@@ -64,10 +70,11 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
                       key_usage: bool | None = True, key_usage_critical: bool = True,
                       not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
                       days: int = 3650, serial: int | None = None, signing_hash: str | None = None,
-                      issuer_public_key=None, extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()
-                      ) -> x509.Certificate:
+                      rsa_pss: bool = False, issuer_public_key=None,
+                      extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()) -> x509.Certificate:
     """Sign a certificate. `ca=None` omits basic constraints; `key_usage=None` omits key usage and
-    `key_usage=False` writes one without keyCertSign. Key identifiers are always added."""
+    `key_usage=False` writes one without keyCertSign. Key identifiers are always added. `rsa_pss` signs
+    with RSASSA-PSS (salt = digest length, as AWS's *WITHRSA_PSS) instead of PKCS#1 v1.5."""
     now = dt.datetime.now(dt.timezone.utc)
     not_before = not_before or now - dt.timedelta(minutes=5)
     not_after = not_after or not_before + dt.timedelta(days=days)
@@ -86,7 +93,11 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
         issuer_public_key or signing_key.public_key()), False)
     for ext, critical in extra_extensions:
         b = b.add_extension(ext, critical)
-    return b.sign(signing_key, _hash_for(signing_key, signing_hash))
+    digest = _hash_for(signing_key, signing_hash)
+    if rsa_pss and isinstance(signing_key, rsa.RSAPrivateKey):
+        pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=padding.PSS.DIGEST_LENGTH)
+        return b.sign(signing_key, digest, rsa_padding=pss)
+    return b.sign(signing_key, digest)
 
 
 def sign_csr(csr: x509.CertificateSigningRequest, issuer_cert: x509.Certificate | None, issuer_key, *,

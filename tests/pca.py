@@ -4,6 +4,7 @@ from __future__ import annotations
 import boto3
 from cryptography import x509
 
+from pca_import.ca_resources import signing_algorithm_for
 from pca_import.signing import pem, sign_csr
 
 ROOT_TEMPLATE = "arn:aws:acm-pca:::template/RootCACertificate/V1"
@@ -15,7 +16,7 @@ def client():
 
 def create_ca(ca_type: str, cn: str, key_algorithm: str = "EC_prime256v1") -> tuple[str, str]:
     c = client()
-    signing = "SHA256WITHECDSA" if key_algorithm.startswith("EC") else "SHA256WITHRSA"
+    signing = signing_algorithm_for(key_algorithm)
     arn = c.create_certificate_authority(
         CertificateAuthorityConfiguration={"KeyAlgorithm": key_algorithm, "SigningAlgorithm": signing,
                                            "Subject": {"CommonName": cn}},
@@ -23,9 +24,10 @@ def create_ca(ca_type: str, cn: str, key_algorithm: str = "EC_prime256v1") -> tu
     return arn, c.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
 
 
-def issue(issuer_arn: str, csr: str, template: str, days: int = 3650) -> tuple[str, str | None]:
+def issue(issuer_arn: str, csr: str, template: str, days: int = 1825,
+          issuer_key_algorithm: str = "EC_prime256v1") -> tuple[str, str | None]:
     c = client()
-    signing = "SHA256WITHECDSA"
+    signing = signing_algorithm_for(issuer_key_algorithm)  # the issuer's key family, as AWS requires
     cert_arn = c.issue_certificate(CertificateAuthorityArn=issuer_arn, Csr=csr.encode(), SigningAlgorithm=signing,
                                    TemplateArn=template, Validity={"Type": "DAYS", "Value": days})["CertificateArn"]
     got = c.get_certificate(CertificateAuthorityArn=issuer_arn, CertificateArn=cert_arn)
@@ -35,7 +37,7 @@ def issue(issuer_arn: str, csr: str, template: str, days: int = 3650) -> tuple[s
 def pca_root(cn: str = "PCA Root", key_algorithm: str = "EC_prime256v1") -> tuple[str, str]:
     """A ROOT CA hosted by the emulator, with its self-signed certificate (not yet imported)."""
     arn, csr = create_ca("ROOT", cn, key_algorithm)
-    cert, _ = issue(arn, csr, ROOT_TEMPLATE)
+    cert, _ = issue(arn, csr, ROOT_TEMPLATE, days=3650, issuer_key_algorithm=key_algorithm)
     return arn, cert
 
 

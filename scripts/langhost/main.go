@@ -17,12 +17,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
+	"time"
 
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -167,7 +170,35 @@ func main() {
 	if n := len(os.Args); n > 1 {
 		h.engineAddress = os.Args[n-1]
 	}
+	// The engine stops a plugin by sending SIGINT to its process group, then waits up to 5 s before SIGKILL.
+	// A signal ignored by `pulumi` (`pulumi up &` from a non-interactive shell, some CI runners) stays ignored
+	// in every process it starts, so a host relying on SIGINT's default action never saw it and each
+	// preview/up waited those 5 s. Handle SIGINT and SIGTERM explicitly, as the upstream hosts do, and stop
+	// serving; handling them also resets them to their default in the program the host runs.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	cancel := make(chan bool)
+	stop := sync.OnceFunc(func() { close(cancel) })
+	go func() {
+		<-signals
+		signal.Stop(signals)
+		stop()
+	}()
+	// An engine that dies without closing the host (SIGKILL, a crash) would leave it running for good: check
+	// that the engine is alive, as the upstream hosts do, and stop when it is gone -- exiting shortly after
+	// if a program still running keeps the server from stopping gracefully.
+	if h.engineAddress != "" {
+		gone := func() {
+			stop()
+			time.AfterFunc(2*time.Second, func() { os.Exit(1) })
+		}
+		if err := rpcutil.Healthcheck(context.Background(), h.engineAddress, 2*time.Second, gone); err != nil {
+			fmt.Fprintf(os.Stderr, "fatal: could not check the engine at %s: %v\n", h.engineAddress, err)
+			os.Exit(1)
+		}
+	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
 			return nil
