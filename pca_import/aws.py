@@ -298,11 +298,14 @@ class PrivateCa:
         start = time.monotonic()
         try:
             reply = method(CertificateAuthorityArn=arn, **kwargs)
+            # Every AWS reply carries a request id, and each read its result: anything else is not AWS answering
+            # (a captive portal, a proxy's error page, a wrong endpoint).
             key = EXPECTED_KEY.get(action)
-            if key is not None and key not in reply:
-                headers = reply.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-                raise _BadReply(f"HTTP {reply.get('ResponseMetadata', {}).get('HTTPStatusCode')}, "
-                                f"{headers.get('content-type', 'no content type')}, no {key}")
+            meta = reply.get("ResponseMetadata", {})
+            headers = meta.get("HTTPHeaders", {})
+            if "x-amzn-requestid" not in headers or (key is not None and key not in reply):
+                raise _BadReply(f"HTTP {meta.get('HTTPStatusCode')}, {headers.get('content-type', 'no content type')}"
+                                f", {'no ' + key if key and key not in reply else 'no x-amzn-RequestId header'}")
             return reply
         except Exception as exc:  # botocore and environment errors become actionable messages
             raise translate(exc, arn, action, self.settings, time.monotonic() - start) from None
