@@ -133,11 +133,28 @@ class Settings:
                    endpoint_url=env.get("AWS_ENDPOINT_URL_ACM_PCA") or env.get("AWS_ENDPOINT_URL") or None,
                    timeout=t or DEFAULT_TIMEOUT, max_attempts=a or DEFAULT_MAX_ATTEMPTS, endpoint_source=source)
 
+    def read_attempts(self) -> int:
+        """Attempts per read: `max_attempts`, fewer if their worst backoff would take over half the budget."""
+        n = self.max_attempts
+        while n > 1 and _backoff_reserve(n) > self.timeout / 2:
+            n -= 1
+        return n
+
     def timeouts(self, write: bool) -> tuple[float, float]:
-        """(connect, read) seconds per attempt: all attempts of a read, or the import's one, fit `timeout`."""
-        per_attempt = self.timeout if write else self.timeout / self.max_attempts
+        """(connect, read) seconds per attempt, so that all attempts of a read with their backoff, or the
+        import's one attempt, fit in `timeout`."""
+        if write:
+            per_attempt = self.timeout
+        else:
+            n = self.read_attempts()
+            per_attempt = (self.timeout - _backoff_reserve(n)) / n
         connect = min(5.0, per_attempt / 2)
-        return connect, max(0.5, per_attempt - connect)
+        return connect, per_attempt - connect
+
+
+def _backoff_reserve(attempts: int) -> float:
+    """The longest botocore's standard mode waits between `attempts` attempts (throttling: 1 s, 2 s, 4 s ...)."""
+    return float(sum(min(2 ** i, 20) for i in range(attempts - 1)))
 
 
 class _BadReply(Exception):
@@ -186,7 +203,7 @@ def translate(exc: Exception, arn: str, action: str, settings: Settings | None =
     from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
     from botocore.exceptions import ConnectionError as ConnectionError_
     where = f"AWS Private CA {arn}: {step}"
-    budget = (f" (budget {settings.timeout:g} s for up to {1 if action.startswith('Import') else settings.max_attempts}"
+    budget = (f" (budget {settings.timeout:g} s for up to {1 if action.startswith('Import') else settings.read_attempts()}"
               f" attempt(s); raise it with {TIMEOUT_HELP})") if settings else ""
     took = f" after {elapsed:.1f} s" if elapsed is not None else ""
     if isinstance(exc, ClientError):
@@ -284,7 +301,7 @@ class PrivateCa:
         except ImportError as exc:
             raise MissingExtra("aws", exc.name or "boto3", "talking to AWS Private CA") from None
         connect, read = s.timeouts(write)
-        retries = {"total_max_attempts": 1} if write else {"mode": "standard", "total_max_attempts": s.max_attempts}
+        retries = {"total_max_attempts": 1} if write else {"mode": "standard", "total_max_attempts": s.read_attempts()}
         try:
             session = boto3.session.Session(profile_name=s.profile, region_name=s.region)
             return session.client("acm-pca", endpoint_url=s.endpoint_url,

@@ -222,3 +222,14 @@ def test_cli_import_after_a_lost_reply_reports_the_truth(proxy, calls, tmp_path)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["imported"] is True and "AWS accepted the import: the CA holds it" in p.stderr
     assert calls.get()[IMPORT] == 1
+
+
+@pytest.mark.parametrize("timeout", [1, 2, 5, 10, 30, 60, 600])
+@pytest.mark.parametrize("attempts", [1, 3, 10])
+def test_per_attempt_timeouts_fit_the_budget(timeout, attempts):
+    from pca_import.aws import _backoff_reserve
+    s = Settings(timeout=timeout, max_attempts=attempts)
+    n = s.read_attempts()
+    assert 1 <= n <= attempts
+    assert n * sum(s.timeouts(write=False)) + _backoff_reserve(n) <= timeout + 1e-9
+    assert sum(s.timeouts(write=True)) <= timeout + 1e-9
