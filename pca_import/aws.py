@@ -30,6 +30,7 @@ from .errors import ActionableError, AlreadyHoldsAnother, AwsError, MissingExtra
 from .facts import certificate_facts
 from .options import ImportOptions
 from .pem import canonical_pem
+from .private_ca import FIRST_IMPORT_STATUSES, NO_CERTIFICATE_STATUSES
 from .report import Report
 
 __all__ = ["AwsError", "PrivateCa", "Settings", "translate", "ACTIONS", "ADVICE", "OWNER_TAG"]
@@ -345,7 +346,7 @@ class PrivateCa:
 
     def current(self, arn: str, status: str, client=None) -> tuple[str | None, str | None]:
         """The canonical certificate and chain the CA holds now, or (None, None) before its first import."""
-        if status in ("PENDING_CERTIFICATE", "CREATING", "FAILED", "DELETED"):
+        if status in NO_CERTIFICATE_STATUSES:
             return None, None
         got = self._call(client or self.client(), "GetCertificateAuthorityCertificate", arn)
         return canonical_pem(got.get("Certificate")), canonical_pem(got.get("CertificateChain"))
@@ -395,7 +396,7 @@ class PrivateCa:
         ca = self.describe(arn, client)
         owner = self.owner(arn, client) if fetch_owner else None
         csr = None
-        if ca["status"] not in ("CREATING", "FAILED", "DELETED"):
+        if ca["status"] == "PENDING_CERTIFICATE" or ca["status"] not in NO_CERTIFICATE_STATUSES:  # it has a CSR
             csr = self.csr(arn, client)
         held = self.current(arn, ca["status"], client) if fetch_held else (None, None)
         report = validate_import(certificate, chain, csr=csr, ca_type=ca["type"], ca_status=ca["status"],
@@ -483,7 +484,7 @@ class PrivateCa:
     def _status_after_import(self, arn: str, before: str, report: Report, client) -> str:
         """A first import makes a PENDING_CERTIFICATE CA ACTIVE (AWS documents it): no read needed. After a
         renewal, read the status back; if that read fails, say the import happened."""
-        if before == "PENDING_CERTIFICATE":
+        if before in FIRST_IMPORT_STATUSES:
             return "ACTIVE"
         try:
             return self.describe(arn, client)["status"]

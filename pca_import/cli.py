@@ -1,7 +1,8 @@
 """The `pca-import` command line: the rule engine with text or JSON out, plus one-shot AWS commands.
 
 Exit codes (all commands): 0 importable / success (warnings allowed), 1 not importable / the AWS step
-failed / refused, 2 usage error, unreadable input or a missing extra (`pca-import[aws]`, `[emulator]`). `validate`, `rules` and `tf-external` never import boto3 or pulumi.
+failed / refused, 2 usage error, unreadable input or a missing extra (`pca-import[aws]`, `[emulator]`).
+`validate`, `rules` and `tf-external` never import boto3 or pulumi.
 """
 from __future__ import annotations
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .engine import DEFAULT_PROFILE, PROFILES
+from .engine import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES
 
 ON_DELETE = ("retain", "disable")
 DEFAULT_ON_DELETE = "retain"
 DEFAULT_EXPIRY_WARNING_DAYS = 30
-MAX_EXPIRY_WARNING_DAYS = 36500  # a century: anything larger is a typo (and overflows date arithmetic)
 SETTINGS = ("rule_profile", "on_delete", "expiry_warning_days", "adopt_owned_by")
 
 
@@ -53,9 +52,9 @@ class ImportOptions:
         if days is None:
             days = DEFAULT_EXPIRY_WARNING_DAYS
         elif (isinstance(days, bool) or not isinstance(days, (int, float)) or days != days
-              or not 0 <= days <= MAX_EXPIRY_WARNING_DAYS or int(days) != days):
+              or not 0 <= days <= MAX_WARNING_DAYS or int(days) != days):
             problems.append(("expiry_warning_days", f"expiry_warning_days must be a whole number of days from 0 "
-                                                    f"to {MAX_EXPIRY_WARNING_DAYS}, not {days!r}"))
+                                                    f"to {MAX_WARNING_DAYS}, not {days!r}"))
             days = DEFAULT_EXPIRY_WARNING_DAYS
         adopt = get("adopt_owned_by")
         if adopt is not None and (not isinstance(adopt, str) or not adopt.strip()):
