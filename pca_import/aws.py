@@ -462,24 +462,25 @@ class PrivateCa:
                 raise AwsError(f"{exc} — nothing was imported", exc.code, step=exc.step, imported=False) from None
             lost = exc
         # The reply was lost: the import may or may not have happened. Read what the CA holds.
+        what = str(lost).removeprefix(f"AWS Private CA {arn}: ")
         step = "reading the CA back after the import's reply was lost"
         try:
             ca = self.describe(arn)
             cert, chain = self.current(arn, ca["status"])
         except AwsError as exc:
-            raise AwsError(f"AWS Private CA {arn}: the import's reply was lost ({lost.code}: {lost}), and {step} "
-                           f"failed too ({exc.code}: {exc}). Whether the CA holds the certificate is not known: "
-                           f"run `pca-import status --ca-arn {arn}` when AWS answers again, then run again (a run "
-                           "that finds the certificate held records it without importing)",
+            raise AwsError(f"AWS Private CA {arn}: {what}. Then {step} failed too: "
+                           f"{str(exc).removeprefix(f'AWS Private CA {arn}: ')}. Whether the CA holds the certificate "
+                           f"is not known: run `pca-import status --ca-arn {arn}` when AWS answers again, then run "
+                           "again (a run that finds the certificate held records it without importing)",
                            "ImportUnknown", step=step, imported=None) from None
         if cert == report.certificate and (chain or None) == report.certificate_chain:
             _note(f"{arn}: the import's reply was lost ({lost.code}); AWS accepted the import: the CA holds it")
             return
         now_holds = "no certificate" if cert is None else (
             "the certificate it held before" if cert == held_before else "another certificate")
-        raise AwsError(f"AWS Private CA {arn}: the import's reply was lost ({lost.code}: {lost}); reading the CA back "
-                       f"shows nothing was imported: it holds {now_holds} (status {ca['status']}). Run again when "
-                       "the endpoint answers reliably.", lost.code, step=lost.step, imported=False)
+        raise AwsError(f"AWS Private CA {arn}: {what}. Reading the CA back shows nothing was imported: it holds "
+                       f"{now_holds} (status {ca['status']}). Run again when the endpoint answers reliably.",
+                       lost.code, step=lost.step, imported=False)
 
     def _status_after_import(self, arn: str, before: str, report: Report, client) -> str:
         """A first import makes a PENDING_CERTIFICATE CA ACTIVE (AWS documents it): no read needed. After a
