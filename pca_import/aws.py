@@ -457,8 +457,7 @@ class PrivateCa:
             self._call(self.client(write=True), "ImportCertificateAuthorityCertificate", arn, **kwargs)
             return
         except AwsError as exc:
-            if not _ambiguous(exc):  # AWS answered and refused: nothing was imported
-                exc.imported = False
+            if not _ambiguous(exc):  # AWS answered and refused, or no connection was made: nothing was imported
                 raise AwsError(f"{exc} — nothing was imported", exc.code, step=exc.step, imported=False) from None
             lost = exc
         # The reply was lost: the import may or may not have happened. Read what the CA holds.

@@ -233,3 +233,15 @@ def test_per_attempt_timeouts_fit_the_budget(timeout, attempts):
     assert 1 <= n <= attempts
     assert n * sum(s.timeouts(write=False)) + _backoff_reserve(n) <= timeout + 1e-9
     assert sum(s.timeouts(write=True)) <= timeout + 1e-9
+
+
+def test_a_preview_that_cannot_reach_aws_pays_the_budget_once(proxy, calls):
+    """The engine checks resources one at a time: after the first time-out the rest of the preview runs offline."""
+    provider = CaCertificateImportProvider()
+    cas = [pending_ca(f"Offline Preview CA {i}") for i in range(3)]
+    proxy.always("*", "hang")
+    start = time.monotonic()
+    for _arn, _csr, props in cas:
+        assert provider.check({}, props).failures == []  # the offline rules pass; nothing fails for lack of AWS
+    assert time.monotonic() - start < BUDGET + 1.0
+    assert sum(proxy.seen.values()) <= 3  # the first resource's attempts only
