@@ -188,8 +188,7 @@ def cmd_tree(args) -> int:
 
 def _settings_options(args):
     from .options import ImportOptions
-    options, problems = ImportOptions.from_props({"rule_profile": args.profile,
-                                                  "expiry_warning_days": getattr(args, "expiry_warning_days", None)})
+    options, problems = ImportOptions.from_props({"rule_profile": args.profile})
     if problems:
         raise UsageError("; ".join(m for _p, m in problems))
     return options

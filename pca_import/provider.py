@@ -153,7 +153,6 @@ class CaCertificateImportProvider(AwsProvider):
 
         Returns the report (None when not run). A wrong set-up (region, profile, credentials, endpoint) fails
         the check with its fix; a network failure is logged and the rest of this run previews offline."""
-        pca = None
         try:
             pca = self._pca()
             if owner_only:
