@@ -383,7 +383,12 @@ class PrivateCa:
         if live.get("not_after"):
             left = dt.datetime.fromisoformat(live["not_after"]) - clock.now()
             out["days_left"] = left.days
-        out["owner"] = self.owner(arn)
+        try:
+            out["owner"] = self.owner(arn)
+        except AwsError as exc:  # a read-only role without acm-pca:ListTags still gets the status
+            if exc.code != "AccessDeniedException":
+                raise
+            out["owner"] = "(unknown: no acm-pca:ListTags permission)"
         return out
 
     # ---- the import --------------------------------------------------------------------------------

@@ -245,3 +245,38 @@ def test_a_preview_that_cannot_reach_aws_pays_the_budget_once(proxy, calls):
         assert provider.check({}, props).failures == []  # the offline rules pass; nothing fails for lack of AWS
     assert time.monotonic() - start < BUDGET + 1.0
     assert sum(proxy.seen.values()) <= 3  # the first resource's attempts only
+
+
+class _Config(dict):
+    """What the dynamic-provider host passes to configure: the stack config, read with .get."""
+
+
+class _Request:
+    def __init__(self, config):
+        self.config = _Config(config)
+
+
+def test_the_budget_comes_from_the_stack_config(proxy, monkeypatch):
+    monkeypatch.delenv("PCA_IMPORT_AWS_TIMEOUT")
+    arn, _, props = pending_ca("Stack Budget CA")
+    proxy.always("DescribeCertificateAuthority", "hang")
+    provider = CaCertificateImportProvider()
+    provider.configure(_Request({"aws:region": "us-east-1", "pca-import:awsTimeoutSeconds": "1.5",
+                                 "pca-import:awsMaxAttempts": "2"}))
+    start = time.monotonic()
+    with pytest.raises(AwsError) as exc:
+        provider.create(props)
+    assert time.monotonic() - start < 2.5 and "budget 1.5 s" in str(exc.value)
+    bad = CaCertificateImportProvider()
+    bad.configure(_Request({"pca-import:awsTimeoutSeconds": "soon"}))
+    failures = bad.check({}, props).failures
+    assert len(failures) == 1 and "pca-import:awsTimeoutSeconds must be a number from 1 to 3600" in failures[0].reason
+
+
+def test_status_without_list_tags_permission_still_reports(proxy):
+    arn, _, _ = pending_ca("No ListTags CA")
+    proxy.always("ListTags", "error:400:AccessDeniedException")
+    p = subprocess.run([sys.executable, "-m", "pca_import", "status", "--ca-arn", arn, "--json"], capture_output=True,
+                       text=True, env=dict(os.environ))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["owner"].startswith("(unknown: no acm-pca:ListTags permission)")

@@ -234,3 +234,13 @@ def test_a_create_on_a_pending_ca_takes_four_calls_after_its_check(provider, cal
     outs = provider.create(p).outs
     assert sum(calls.get().values()) <= 4, calls.get()
     assert outs["status"] == "ACTIVE" and outs["certificate"] == provider.read(arn, outs).outs["certificate"]
+
+
+def test_the_readme_iam_list_names_every_action_the_adapter_calls():
+    import re
+    from pathlib import Path
+    from pca_import.aws import ACTIONS
+    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
+    iam = readme[readme.index("IAM for the import resource"):][:600]
+    listed = set(re.findall(r"`(?:acm-pca:)?([A-Z][A-Za-z]+)`", iam))
+    assert set(ACTIONS) <= listed, set(ACTIONS) - listed
