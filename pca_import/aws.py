@@ -394,7 +394,7 @@ class PrivateCa:
     # ---- the import --------------------------------------------------------------------------------
 
     def preflight(self, arn: str, certificate, chain, *, options: ImportOptions = ImportOptions(),
-                  fetch_held: bool = True, fetch_owner: bool = True, client=None) -> CaView:
+                  fetch_held: bool = True, fetch_owner: bool = True, chain_known: bool = True, client=None) -> CaView:
         """Describe the CA, read its owner tag, fetch its CSR (cached) and, unless `fetch_held` is False, what
         it holds now; run every rule with them."""
         client = client or self.client()
@@ -405,7 +405,8 @@ class PrivateCa:
             csr = self.csr(arn, client)
         held = self.current(arn, ca["status"], client) if fetch_held else (None, None)
         report = validate_import(certificate, chain, csr=csr, ca_type=ca["type"], ca_status=ca["status"],
-                                 profile=options.rule_profile, expiry_warning_days=options.expiry_warning_days)
+                                 profile=options.rule_profile, expiry_warning_days=options.expiry_warning_days,
+                                 chain_known=chain_known)
         return CaView(ca, report, held, owner)
 
     def import_certificate(self, arn: str, certificate, chain=None, *, options: ImportOptions = ImportOptions(),

@@ -135,20 +135,18 @@ class CaCertificateImportProvider(AwsProvider):
         report = None
         if live:
             report = self._live_report(arn, certificate, chain, options, _known(news, "owner"), failures,
-                                       owner_only=chain_unknown)
-        if report is None:
+                                       chain_known=not chain_unknown)
+        if report is None:  # with the chain unknown, the engine leaves the rules about its presence for later
             report = validate_import(certificate, chain, profile=options.rule_profile,
-                                     expiry_warning_days=options.expiry_warning_days)
+                                     expiry_warning_days=options.expiry_warning_days, chain_known=not chain_unknown)
         for f in report.findings:
             if f.severity != "error":
-                continue
-            # With the chain unknown, rules about a missing chain would be wrong: skip them until it is known.
-            if chain_unknown and f.code in ("SUB002", "ROOT002"):
                 continue
             failures.append(CheckFailure(_location_property(f.location), f"[{f.code}] {f.location}: {f.message}"))
         return CheckResult(news, failures)
 
-    def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False):
+    def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,
+                     chain_known=True):
         """All rules with the CA's CSR, type and status, and its owner, when AWS can be reached at preview.
 
         Returns the report (None when not run). A wrong set-up (region, profile, credentials, endpoint) fails
@@ -158,7 +156,8 @@ class CaCertificateImportProvider(AwsProvider):
             if owner_only:
                 view = CaView({}, None, owner=pca.owner(arn))
             else:
-                view = pca.preflight(arn, certificate, chain, options=options, fetch_held=False)
+                view = pca.preflight(arn, certificate, chain, options=options, fetch_held=False,
+                                     chain_known=chain_known)
             me = tag_value(me) if me else None
             if view.owner and view.owner != me and view.owner != options.adopt_owned_by:
                 raise owner_refusal(arn, view.owner, me, pulumi_override_hint(view.owner))
