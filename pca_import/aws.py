@@ -42,6 +42,10 @@ ACTIONS = {
     "GetCertificateAuthorityCertificate": "reading the CA's current certificate",
     "UpdateCertificateAuthority": "disabling the CA",
     "ListCertificateAuthorities": "listing the region's CAs",
+    # the boto3 hierarchy backend (ca_resources.py)
+    "CreateCertificateAuthority": "creating the CA",
+    "IssueCertificate": "issuing the CA certificate from its parent",
+    "DeleteCertificateAuthority": "deleting the CA",
     "ListTags": "reading the CA's tags (its pca-import:owner)",
     "TagCertificateAuthority": "marking the CA as managed (tag pca-import:owner)",
     "UntagCertificateAuthority": "releasing the CA (removing its pca-import:owner tag)",
