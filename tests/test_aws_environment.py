@@ -94,3 +94,22 @@ def test_validate_needs_no_extra():
     block = "; ".join(f"sys.modules[{m!r}] = None" for m in ("boto3", "botocore", "pulumi", "moto", "werkzeug"))
     code, out, err = cli("validate", "--certificate", "-", prelude=block)
     assert code in (0, 1) and "Traceback" not in err
+
+
+def test_the_provider_host_shows_an_actionable_error_as_its_message_and_a_bug_with_its_traceback(monkeypatch):
+    import traceback
+    import types
+
+    from pca_import import provider_errors
+    host = types.ModuleType("__main__")
+    host._abort_with_traceback, host.traceback = (lambda fn: fn), traceback
+    monkeypatch.setitem(sys.modules, "__main__", host)
+    provider_errors.install()
+    try:
+        raise AwsError("AWS Private CA arn:x: describing the CA failed — fix it", "NoRegion")
+    except AwsError:
+        assert host.traceback.format_exc() == "AWS Private CA arn:x: describing the CA failed — fix it"
+    try:
+        raise KeyError("a bug")
+    except KeyError:
+        assert "Traceback" in host.traceback.format_exc()
