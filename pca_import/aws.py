@@ -482,7 +482,9 @@ class PrivateCa:
                            f"is not known: run `pca-import status --ca-arn {arn}` when AWS answers again, then run "
                            "again (a run that finds the certificate held records it without importing)",
                            "ImportUnknown", step=step, imported=None) from None
-        if cert == report.certificate and (chain or None) == report.certificate_chain:
+        # The certificate decides (AWS may store the chain in its own form); the chain only when the CA held this
+        # same certificate before, i.e. when only the chain was being replaced.
+        if cert == report.certificate and (cert != held_before or (chain or None) == report.certificate_chain):
             _note(f"{arn}: the import's reply was lost ({lost.code}); AWS accepted the import: the CA holds it")
             return
         now_holds = "no certificate" if cert is None else (
