@@ -257,6 +257,15 @@ def owner_refusal(arn: str, owner: str, me: str | None, how_to_override: str) ->
         f"{how_to_override}", owner)
 
 
+def check_owner(arn: str, current: str | None, me: str | None, *, adopt: str | None = None,
+                previous: str | None = None, force: bool = False, advice=None) -> None:
+    """Refuse a CA whose pca-import:owner tag is `current`, unless that is `me`, the owner `adopt` names, the
+    owner this same resource wrote before a rename (`previous`), or `force`."""
+    ours = {tag_value(o) for o in (me, adopt, previous) if o}
+    if current and current not in ours and not force:
+        raise owner_refusal(arn, current, tag_value(me) if me else None, (advice or pulumi_override_hint)(current))
+
+
 def pulumi_override_hint(owner: str) -> str:
     return (f"To move it here, remove it from {owner} first (deleting that resource, even with "
             f"on_delete: retain, releases the tag), or take it over explicitly with adopt_owned_by='{owner}' on "
@@ -414,12 +423,14 @@ class PrivateCa:
         return CaView(ca, report, held, owner)
 
     def import_certificate(self, arn: str, certificate, chain=None, *, options: ImportOptions = ImportOptions(),
-                           owner: str | None = None, replace_held: bool = False, force: bool = False,
+                           owner: str | None = None, previous_owner: str | None = None,
+                           replace_held: bool = False, force: bool = False,
                            held_advice: str | None = None, owner_advice=pulumi_override_hint) -> dict[str, Any]:
         """Validate against the live CA, import (unless it already holds exactly this) once, mark the owner.
 
         `owner` (e.g. `project/stack/resource`) is written to the CA's pca-import:owner tag; a CA marked with
-        another owner is refused unless it is `options.adopt_owned_by` or `force`. `replace_held` False
+        another owner is refused unless it is `options.adopt_owned_by`, `previous_owner` (this same resource before
+        a rename: its state remembers the owner it wrote) or `force`. `replace_held` False
         (a create): a CA holding a *different* certificate is refused with `held_advice`; True (renewal):
         it is replaced in place.
         """
@@ -427,8 +438,8 @@ class PrivateCa:
         client = self.client()
         view = self.preflight(arn, certificate, chain, options=options, client=client)
         ca, report, (held_cert, held_chain) = view.ca, view.report, view.held
-        if view.owner and view.owner != owner and not force and view.owner != options.adopt_owned_by:
-            raise owner_refusal(arn, view.owner, owner, owner_advice(view.owner))
+        check_owner(arn, view.owner, owner, adopt=options.adopt_owned_by, previous=previous_owner, force=force,
+                    advice=owner_advice)
         if not report.ok:
             raise RulesRejected(f"AWS Private CA {arn}: the certificate is not importable into this {ca['type']} CA "
                                 f"({ca['status']}); nothing was sent:\n" + report.to_text(), report)
@@ -587,4 +598,4 @@ def _note(message: str) -> None:
     print(f"pca-import: {message}", file=sys.stderr, flush=True)
 
 
-__all__ += ["ActionableError", "CaView", "tag_value", "owner_refusal"]
+__all__ += ["ActionableError", "CaView", "tag_value", "check_owner"]

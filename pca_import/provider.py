@@ -13,7 +13,7 @@ from typing import Any
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
                             ResourceProvider, UpdateResult)
 
-from .aws import CaView, PrivateCa, Settings, owner_refusal, pulumi_override_hint, tag_value
+from .aws import CaView, PrivateCa, Settings, check_owner
 from .engine import validate_import
 from .errors import ActionableError, AwsError, OwnedByAnother
 from .options import ImportOptions
@@ -115,7 +115,7 @@ class CaCertificateImportProvider(AwsProvider):
 
     # ---- check: every rule that the known inputs allow, at preview ---------------------------------
 
-    def check(self, _olds: dict, news: dict) -> CheckResult:
+    def check(self, olds: dict, news: dict) -> CheckResult:
         options, problems = ImportOptions.from_props(news, is_unknown)
         failures = [CheckFailure(prop, message) for prop, message in problems]
         defaults = options.as_props()
@@ -128,14 +128,15 @@ class CaCertificateImportProvider(AwsProvider):
         live = bool(arn) and self._live_checks and self._offline_reason is None
         if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
             if live:
-                self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True)
+                self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,
+                                  previous_owner=(olds or {}).get("owner"))
             return CheckResult(news, failures)
         certificate = news.get("certificate")
         chain = None if chain_unknown else news.get("certificate_chain")
         report = None
         if live:
             report = self._live_report(arn, certificate, chain, options, _known(news, "owner"), failures,
-                                       chain_known=not chain_unknown)
+                                       chain_known=not chain_unknown, previous_owner=(olds or {}).get("owner"))
         if report is None:  # with the chain unknown, the engine leaves the rules about its presence for later
             report = validate_import(certificate, chain, profile=options.rule_profile,
                                      expiry_warning_days=options.expiry_warning_days, chain_known=not chain_unknown)
@@ -146,7 +147,7 @@ class CaCertificateImportProvider(AwsProvider):
         return CheckResult(news, failures)
 
     def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,
-                     chain_known=True):
+                     chain_known=True, previous_owner=None):
         """All rules with the CA's CSR, type and status, and its owner, when AWS can be reached at preview.
 
         Returns the report (None when not run). A wrong set-up (region, profile, credentials, endpoint) fails
@@ -158,9 +159,7 @@ class CaCertificateImportProvider(AwsProvider):
             else:
                 view = pca.preflight(arn, certificate, chain, options=options, fetch_held=False,
                                      chain_known=chain_known)
-            me = tag_value(me) if me else None
-            if view.owner and view.owner != me and view.owner != options.adopt_owned_by:
-                raise owner_refusal(arn, view.owner, me, pulumi_override_hint(view.owner))
+            check_owner(arn, view.owner, me, adopt=options.adopt_owned_by, previous=previous_owner)
             return view.report
         except OwnedByAnother as exc:
             failures.append(CheckFailure("certificate_authority_arn", str(exc)))
@@ -197,14 +196,14 @@ class CaCertificateImportProvider(AwsProvider):
 
     # ---- create / update: preflight against the live CA, import once, mark the owner -----------------
 
-    def _import(self, props: dict, *, replace_held: bool) -> dict[str, Any]:
+    def _import(self, props: dict, *, replace_held: bool, previous_owner: str | None = None) -> dict[str, Any]:
         arn = props["certificate_authority_arn"]
         options, problems = ImportOptions.from_props(props)
         if problems:
             raise ProviderError("; ".join(f"{p}: {m}" for p, m in problems))
         result = self._pca().import_certificate(
             arn, props.get("certificate"), props.get("certificate_chain"), options=options,
-            owner=props.get("owner") or None, replace_held=replace_held)
+            owner=props.get("owner") or None, previous_owner=previous_owner, replace_held=replace_held)
         for w in result["warnings"]:
             _log(f"{arn}: {w}")
         if not result["imported"]:
@@ -234,8 +233,8 @@ class CaCertificateImportProvider(AwsProvider):
             outs = dict(olds)
             outs.update({k: news.get(k) for k in INPUTS if k not in ("certificate", "certificate_chain")})
             return UpdateResult(outs=self._outputs(outs, olds))
-        # a renewal (or a new owner to mark): what the CA holds is replaced in place
-        return UpdateResult(outs=self._import(news, replace_held=True))
+        # a renewal, or a new owner to mark (a renamed resource or stack: the state remembers the owner it wrote)
+        return UpdateResult(outs=self._import(news, replace_held=True, previous_owner=olds.get("owner")))
 
     # ---- read: the live certificate, for refresh and drift --------------------------------------------
 

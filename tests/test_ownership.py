@@ -164,3 +164,14 @@ def test_import_options(props, problem):
     if "expiry_warning_days" in props and not problem:
         assert options.expiry_warning_days == props["expiry_warning_days"]
     assert ImportOptions.from_props(options.as_props()) == (options, [])
+
+
+def test_a_renamed_resource_or_stack_moves_its_own_tag(owned):
+    """The state remembers the owner this resource wrote: a rename (alias, stack rename) is not a rival."""
+    arn, _, props, outs = owned
+    renamed = dict(props, owner="pca-import/pki-renamed/partner-cert")
+    provider = CaCertificateImportProvider()
+    assert provider.check(props, renamed).failures == []  # olds: the inputs it was created with
+    assert provider.diff(arn, outs, renamed).changes
+    assert provider.update(arn, outs, renamed).outs["owner"] == renamed["owner"]
+    assert owner_tag(arn) == renamed["owner"]
