@@ -194,13 +194,19 @@ def _settings_options(args):
     return options
 
 
+def _owner_advice(owner: str) -> str:
+    return (f"Import through that stack instead, or pass --force to import anyway: {owner} will see the change as "
+            "drift at its next refresh and restore its own certificate at its next up.")
+
+
 def cmd_import(args) -> int:
-    from .aws import PrivateCa
+    from .aws import PrivateCa, check_owner
     options = _settings_options(args)
     certificate, chain = _read(args.certificate), _read(args.chain)
     pca = PrivateCa.from_environment()
     if args.dry_run:
         view = pca.preflight(args.ca_arn, certificate, chain, options=options, fetch_held=False)
+        check_owner(args.ca_arn, view.owner, None, force=args.force, advice=_owner_advice)
         ca, report = view.ca, view.report
         owned = f", managed by {view.owner}" if view.owner else ""
         print(report.to_json() if args.json else
@@ -211,9 +217,7 @@ def cmd_import(args) -> int:
         args.ca_arn, certificate, chain, options=options, force=args.force, replace_held=args.renew,
         held_advice="To replace it with this one (a renewal: the rules have checked the key is the CA's), "
                     "pass --renew.",
-        owner_advice=lambda owner: (f"Import through that stack instead, or pass --force to import anyway: {owner} "
-                                    "will see the change as drift at its next refresh and restore its own "
-                                    "certificate at its next up."))
+        owner_advice=_owner_advice)
     print(json.dumps(result, indent=2) if args.json else
           f"{'imported' if result['imported'] else 'already held (no import call)'}: "
           f"{result['subject']} serial {result['serial']} into {args.ca_arn} ({result['status']}), "

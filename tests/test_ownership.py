@@ -116,6 +116,7 @@ def test_cli_import_into_a_stack_owned_ca_is_refused_without_force(owned, tmp_pa
             "--renew"]
     code, _, err = cli(*args)
     assert code == 1 and f"is managed by {A}" in err and "--force" in err and "Traceback" not in err
+    assert cli(*args, "--dry-run")[0] == 1 and cli(*args, "--dry-run", "--force")[0] == 0
     assert "ImportCertificateAuthorityCertificate" not in calls.get()
     code, out, err = cli(*args, "--force")
     assert code == 0 and out.startswith("imported:"), err
