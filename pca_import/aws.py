@@ -169,7 +169,7 @@ class _BadReply(Exception):
 def _environment_error(exc: Exception, settings: Settings | None, arn: str, step: str) -> AwsError | None:
     """Problems of the machine's AWS set-up rather than of the call, with the fix."""
     from botocore import exceptions as be
-    where = f"AWS Private CA {arn}: {step}: "
+    where = f"AWS Private CA {arn}: {step}: " if arn else f"AWS Private CA: {step}: "
     if isinstance(exc, be.NoRegionError):
         return AwsError(where + "no AWS region — set aws:region in the stack config "
                         "(`pulumi config set aws:region us-east-1`) or AWS_REGION", "NoRegion", step=step)
@@ -207,7 +207,7 @@ def translate(exc: Exception, arn: str, action: str, settings: Settings | None =
         return env
     from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
     from botocore.exceptions import ConnectionError as ConnectionError_
-    where = f"AWS Private CA {arn}: {step}"
+    where = f"AWS Private CA {arn}: {step}" if arn else f"AWS Private CA: {step}"
     budget = (f" (budget {settings.timeout:g} s for up to {1 if action.startswith('Import') else settings.read_attempts()}"
               f" attempt(s); raise it with {TIMEOUT_HELP})") if settings else ""
     took = f" after {elapsed:.1f} s" if elapsed is not None else ""
@@ -222,10 +222,8 @@ def translate(exc: Exception, arn: str, action: str, settings: Settings | None =
             advice = ("the endpoint did not answer like AWS Private CA: check "
                       f"{settings.endpoint_source if settings else 'AWS_ENDPOINT_URL'} and any proxy in between")
         code_tag = "InvalidCredentials" if code in _CREDENTIAL_CODES else code
-        err = AwsError(f"{where} failed with {code} ({detail}) — {advice or 'see the AWS message'}", code_tag,
-                       step=step)
-        err.server_error = bool(status and status >= 500)
-        return err
+        return AwsError(f"{where} failed with {code} ({detail}) — {advice or 'see the AWS message'}", code_tag,
+                        step=step, server_error=bool(status and status >= 500))
     if isinstance(exc, _BadReply):
         source = settings.endpoint_source if settings else "AWS_ENDPOINT_URL"
         return AwsError(f"{where}: the endpoint{' ' + settings.endpoint_url if settings and settings.endpoint_url else ''}"
@@ -294,7 +292,7 @@ class PrivateCa:
 
     # ---- clients --------------------------------------------------------------------------------
 
-    def client(self, write: bool = False):
+    def client(self, write: bool = False, arn: str = ""):
         """An acm-pca client for these settings, shared in this process (boto3 clients are thread-safe).
 
         `write=False`: standard retries, bounded by the time budget. `write=True`: no automatic retry (for
@@ -304,10 +302,10 @@ class PrivateCa:
         with _CLIENTS_LOCK:
             client = _CLIENTS.get(key)
             if client is None:
-                client = _CLIENTS[key] = self._new_client(write)
+                client = _CLIENTS[key] = self._new_client(write, arn)
         return client
 
-    def _new_client(self, write: bool):
+    def _new_client(self, write: bool, arn: str):
         s = self.settings
         try:
             import boto3
@@ -321,7 +319,7 @@ class PrivateCa:
             return session.client("acm-pca", endpoint_url=s.endpoint_url,
                                   config=Config(retries=retries, connect_timeout=connect, read_timeout=read))
         except Exception as exc:
-            raise translate(exc, "(client set-up)", "creating an AWS client", s) from None
+            raise translate(exc, arn, "creating an AWS client", s) from None
 
     def _call(self, client, action: str, arn: str, **kwargs) -> dict:
         """One API call (with the client's retries), its errors as AwsError naming the step."""
@@ -344,7 +342,7 @@ class PrivateCa:
     # ---- reads -------------------------------------------------------------------------------------
 
     def describe(self, arn: str, client=None) -> dict[str, Any]:
-        client = client or self.client()
+        client = client or self.client(arn=arn)
         ca = self._call(client, "DescribeCertificateAuthority", arn)["CertificateAuthority"]
         cfg = ca.get("CertificateAuthorityConfiguration", {})
         return {"arn": arn, "type": ca.get("Type"), "status": ca.get("Status"),
@@ -354,24 +352,24 @@ class PrivateCa:
         """The CA's CSR (PEM). Cached per CA in this process: a CA's key, and so its CSR, never change."""
         key = (self.settings.endpoint_url, arn)
         if key not in _CSRS:
-            _CSRS[key] = self._call(client or self.client(), "GetCertificateAuthorityCsr", arn)["Csr"]
+            _CSRS[key] = self._call(client or self.client(arn=arn), "GetCertificateAuthorityCsr", arn)["Csr"]
         return _CSRS[key]
 
     def current(self, arn: str, status: str, client=None) -> tuple[str | None, str | None]:
         """The canonical certificate and chain the CA holds now, or (None, None) before its first import."""
         if status in NO_CERTIFICATE_STATUSES:
             return None, None
-        got = self._call(client or self.client(), "GetCertificateAuthorityCertificate", arn)
+        got = self._call(client or self.client(arn=arn), "GetCertificateAuthorityCertificate", arn)
         return canonical_pem(got.get("Certificate")), canonical_pem(got.get("CertificateChain"))
 
     def owner(self, arn: str, client=None) -> str | None:
         """The CA's pca-import:owner tag, or None."""
-        tags = self._call(client or self.client(), "ListTags", arn).get("Tags") or []
+        tags = self._call(client or self.client(arn=arn), "ListTags", arn).get("Tags") or []
         return next((t.get("Value") for t in tags if t.get("Key") == OWNER_TAG), None)
 
     def live(self, arn: str) -> dict[str, Any] | None:
         """What the CA holds now (for refresh), or None when the CA is gone (deleted or not found)."""
-        client = self.client()
+        client = self.client(arn=arn)
         try:
             ca = self.describe(arn, client)
         except AwsError as exc:
@@ -410,7 +408,7 @@ class PrivateCa:
                   fetch_held: bool = True, fetch_owner: bool = True, chain_known: bool = True, client=None) -> CaView:
         """Describe the CA, read its owner tag, fetch its CSR (cached) and, unless `fetch_held` is False, what
         it holds now; run every rule with them."""
-        client = client or self.client()
+        client = client or self.client(arn=arn)
         ca = self.describe(arn, client)
         owner = self.owner(arn, client) if fetch_owner else None
         csr = None
@@ -435,7 +433,7 @@ class PrivateCa:
         it is replaced in place.
         """
         owner = tag_value(owner) if owner else None
-        client = self.client()
+        client = self.client(arn=arn)
         view = self.preflight(arn, certificate, chain, options=options, client=client)
         ca, report, (held_cert, held_chain) = view.ca, view.report, view.held
         check_owner(arn, view.owner, owner, adopt=options.adopt_owned_by, previous=previous_owner, force=force,
@@ -475,7 +473,7 @@ class PrivateCa:
         if report.certificate_chain:
             kwargs["CertificateChain"] = report.certificate_chain.encode()
         try:
-            self._call(self.client(write=True), "ImportCertificateAuthorityCertificate", arn, **kwargs)
+            self._call(self.client(write=True, arn=arn), "ImportCertificateAuthorityCertificate", arn, **kwargs)
             return
         except AwsError as exc:
             if not _ambiguous(exc):  # AWS answered and refused, or no connection was made: nothing was imported
@@ -529,7 +527,7 @@ class PrivateCa:
 
     def release(self, arn: str, owner: str) -> str:
         """Remove the pca-import:owner tag when it names `owner`. Returns what happened."""
-        client = self.client()
+        client = self.client(arn=arn)
         try:
             current = self.owner(arn, client)
         except AwsError as exc:
@@ -543,7 +541,7 @@ class PrivateCa:
 
     def disable(self, arn: str) -> str:
         """Disable the CA (on_delete=disable). Returns what happened; a CA already gone is not an error."""
-        client = self.client()
+        client = self.client(arn=arn)
         try:
             ca = self.describe(arn, client)
         except AwsError as exc:
@@ -583,7 +581,7 @@ def tag_value(owner: str) -> str:
 
 def _ambiguous(exc: AwsError) -> bool:
     """Whether an import error leaves open that AWS processed it: no answer, a server error, a foreign reply."""
-    return exc.code in ("Timeout", "ConnectionLost", "BadReply") or getattr(exc, "server_error", False)
+    return exc.code in ("Timeout", "ConnectionLost", "BadReply") or exc.server_error
 
 
 def _summary(report: Report | None) -> str:

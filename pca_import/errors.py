@@ -24,12 +24,15 @@ class AwsError(ActionableError):
     """An AWS call failed (or the environment does not allow making one): the CA, the step and the fix.
 
     `step` names the step that gave up; `imported` says what is known about the import: True (the CA
-    holds it), False (nothing was imported) or None (not an import, or unknown)."""
+    holds it), False (nothing was imported) or None (not an import, or unknown). `server_error`: AWS (or what
+    answered) failed with a 5xx, so a write may or may not have happened."""
 
-    def __init__(self, message: str, code: str = "Aws", *, step: str = "", imported: bool | None = None):
+    def __init__(self, message: str, code: str = "Aws", *, step: str = "", imported: bool | None = None,
+                 server_error: bool = False):
         super().__init__(message, code)
         self.step = step
         self.imported = imported
+        self.server_error = server_error
 
 
 class MissingExtra(ActionableError):

@@ -56,6 +56,7 @@ def test_cli_environment_errors_are_messages_with_the_fix(case):
         assert "Traceback" not in err and 'File "' not in err, err
         for text in expected:
             assert text in err, (args, err)
+        assert case == "bad budget" or ARN in err  # the place: which CA it was about
 
 
 @pytest.mark.parametrize("case", ["no region", "unknown profile", "malformed endpoint", "no credentials"])
@@ -71,6 +72,7 @@ def test_provider_environment_errors_fail_the_check_and_the_create_with_the_fix(
     failures = CaCertificateImportProvider().check({}, props).failures
     assert [f.property for f in failures] == ["certificate_authority_arn"]
     assert all(t in failures[0].reason for t in expected) and "previewLiveChecks false" in failures[0].reason
+    assert ARN in failures[0].reason
     with pytest.raises(AwsError) as exc:
         CaCertificateImportProvider().create(props)
     assert all(t in str(exc.value) for t in expected)
