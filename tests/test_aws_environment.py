@@ -9,8 +9,7 @@ import sys
 
 import pytest
 
-import pca
-from certfactory import ca, chain
+from certfactory import ca
 from pca_import.errors import AwsError
 from pca_import.provider import CaCertificateImportProvider
 

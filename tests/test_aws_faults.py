@@ -49,10 +49,6 @@ def held(arn: str):
     return c.get_certificate_authority_certificate(CertificateAuthorityArn=arn)["Certificate"]
 
 
-def direct_client():
-    return pca.client()
-
-
 @pytest.fixture(autouse=True)
 def _emulator_helpers_bypass_proxy(emulator_url, monkeypatch):
     # tests/pca.py talks to the emulator directly, so set-up and inspection are never faulted
