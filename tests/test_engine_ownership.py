@@ -49,6 +49,12 @@ def test_two_stacks_claiming_one_ca(tmp_path_factory, emulator_url, calls):
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "'no-such-profile'" in text and "aws configure list-profiles" in text
     assert "Traceback" not in text and 'File "' not in text
+    # ... and so is a malformed endpoint, also where the program itself reads an adopted CA's CSR
+    broken = LocalProject(proj.work, engine_bin(), dict(env, AWS_ENDPOINT_URL="localhost 5055"), fresh=False)
+    proc = broken.pulumi("preview", stack="own-b", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "AWS_ENDPOINT_URL='localhost 5055' is not a valid URL" in text and arn in text
+    assert "Traceback" not in text and 'File "' not in text
 
     # destroying the owner releases the CA (on_delete: retain keeps its certificate)
     proj.pulumi("destroy", "--yes", "--skip-preview", stack="own-a")
