@@ -138,6 +138,14 @@ class Settings:
                    endpoint_url=env.get("AWS_ENDPOINT_URL_ACM_PCA") or env.get("AWS_ENDPOINT_URL") or None,
                    timeout=t or DEFAULT_TIMEOUT, max_attempts=a or DEFAULT_MAX_ATTEMPTS, endpoint_source=source)
 
+    @classmethod
+    def from_stack_config(cls, get) -> "Settings":
+        """From a stack's config (`get(key)`, e.g. the provider's `req.config.get`, or in a program
+        `lambda k: pulumi.Config(k.split(':')[0]).get(k.split(':')[1])`), then the environment."""
+        return cls.from_environment(region=get("aws:region"), profile=get("aws:profile"),
+                                    timeout=get("pca-import:awsTimeoutSeconds"),
+                                    max_attempts=get("pca-import:awsMaxAttempts"))
+
     def read_attempts(self) -> int:
         """Attempts per read: `max_attempts`, fewer if their worst backoff would take over half the budget."""
         n = self.max_attempts

@@ -80,10 +80,7 @@ class AwsProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         # Runs in the provider process only; the object pickled into state never carries these settings.
         try:
-            self._settings = Settings.from_environment(
-                region=req.config.get("aws:region"), profile=req.config.get("aws:profile"),
-                timeout=req.config.get("pca-import:awsTimeoutSeconds"),
-                max_attempts=req.config.get("pca-import:awsMaxAttempts"))
+            self._settings = Settings.from_stack_config(req.config.get)
         except AwsError as exc:  # a malformed setting: reported by the first call that needs AWS
             self._settings_error = exc
 
