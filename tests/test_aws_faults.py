@@ -276,3 +276,23 @@ def test_status_without_list_tags_permission_still_reports(proxy):
                        text=True, env=dict(os.environ))
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["owner"].startswith("(unknown: no acm-pca:ListTags permission)")
+
+
+def test_a_server_error_to_the_import_is_settled_by_reading_back(proxy, calls):
+    arn, _, props = pending_ca("5xx Import CA")
+    proxy.fail(IMPORT, "error:500:InternalFailure")  # answered by something failing: the emulator never saw it
+    with pytest.raises(AwsError) as exc:
+        CaCertificateImportProvider().create(props)
+    assert "InternalFailure" in str(exc.value) and "Reading the CA back shows nothing was imported" in str(exc.value)
+    assert calls.get().get(IMPORT, 0) == 0
+
+
+def test_an_import_that_cannot_connect_was_never_sent(emulator_url):
+    from pca_import.engine import validate_import
+    arn, csr = pca.create_ca("SUBORDINATE", "Unreachable CA")
+    report = validate_import(pca.external_sign(csr, ROOT), chain(ROOT))
+    closed = PrivateCa(Settings(region="us-east-1", endpoint_url="http://127.0.0.1:9", timeout=2))
+    with pytest.raises(AwsError) as exc:
+        closed._import_once(arn, report, None)
+    assert "could not connect" in str(exc.value) and str(exc.value).endswith("nothing was imported")
+    assert exc.value.imported is False
