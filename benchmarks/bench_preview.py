@@ -1,7 +1,7 @@
 """`pulumi preview` of 20 CaCertificateImport resources against 20 trivial dynamic resources (target <= 1.3x).
 
 Real engine, file backend, the local Private CA emulator. The CaCertificateImport preview includes what
-makes it useful: every rule, plus the live checks against each CA (its CSR and status).
+makes it useful: every rule, plus the live checks against each CA (its CSR, status and owner tag).
 """
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def main() -> None:
                 tc.append(preview(a))
         ma, mb, mc = sorted(ta)[2], sorted(tb)[2], sorted(tc)[2]
         print(f"pulumi preview, {N} CaCertificateImport, live checks: median {ma:.2f}s  ({calls} AWS calls: every "
-              f"rule, with each CA's CSR and status)  ratio {ma / mb:.2f}x")
+              f"rule, with each CA's CSR, status and owner)  ratio {ma / mb:.2f}x")
         print(f"pulumi preview, {N} CaCertificateImport, previewLiveChecks=false: median {mc:.2f}s  "
               f"ratio {mc / mb:.2f}x (target <= 1.3x)")
         print(f"pulumi preview, {N} trivial dynamic resources: median {mb:.2f}s")

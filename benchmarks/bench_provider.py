@@ -27,7 +27,8 @@ def main() -> None:
         provider = CaCertificateImportProvider()
         arn, csr = pca.create_ca("SUBORDINATE", "Bench CA")
         cert = pca.external_sign(csr, root, days=400)
-        props = {"certificate_authority_arn": arn, "certificate": cert, "certificate_chain": chain(root)}
+        props = {"certificate_authority_arn": arn, "certificate": cert, "certificate_chain": chain(root),
+                 "owner": "pca-import/bench/bench-cert"}
         rows = []
 
         def measure(label, fn):
@@ -45,7 +46,15 @@ def main() -> None:
         measure("diff (renewal)", lambda: provider.diff(arn, outs, renewed))
         measure("update (renewal)", lambda: provider.update(arn, outs, renewed))
         measure("delete (on_delete=retain)", lambda: provider.delete(arn, outs))
+        provider.create(renewed)  # owned again, for the next delete
         measure("delete (on_delete=disable)", lambda: provider.delete(arn, dict(outs, on_delete="disable")))
+        # a create in a process that has not seen the CA yet (its CSR not cached), e.g. `up --skip-preview`
+        # on a new provider process; the engine's own `up` runs check first in the same process
+        from pca_import import aws
+        arn2, csr2 = pca.create_ca("SUBORDINATE", "Bench CA 2")
+        props2 = dict(props, certificate_authority_arn=arn2, certificate=pca.external_sign(csr2, root, days=400))
+        aws._CSRS.clear()
+        measure("create, CSR not cached", lambda: provider.create(props2))
         print(f"{'operation':32} {'AWS calls':>9}  breakdown")
         for label, n, detail in rows:
             print(f"{label:32} {n:9d}  {detail}")

@@ -1,21 +1,39 @@
 """The AWS adapter: everything that talks to AWS Private CA, and the translation of its errors.
 
-Clients are created per call from plain settings (region, profile, endpoint), never stored on an object
-that gets pickled. botocore's standard retry mode backs off on throttling.
+Clients are created per process from plain settings (region, profile, endpoint, time budget), never stored
+on an object that gets pickled. Two clients per settings:
+
+* reads (Describe, GetCsr, GetCertificate, ListTags, Update, Tag) use botocore's standard retry mode, with
+  per-attempt connect/read timeouts chosen so that every attempt together fits the step's time budget;
+* ImportCertificateAuthorityCertificate is sent once per decision, on a client with no automatic retry.
+  When its reply is lost (connection reset, timeout, a 5xx or a reply that is not AWS's), what the CA
+  holds is read back and the outcome reported as it is: "AWS accepted the import: the CA holds it" (a
+  success) or "nothing was imported" (an error) — or, when even the read-back fails, that it is unknown.
+
+Every environment problem (boto3 missing, no region, unknown profile, malformed endpoint, missing or
+invalid credentials, a reply that is not JSON) is an `AwsError` naming the step and the fix.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from . import clock
-from .engine import DEFAULT_PROFILE, validate_import
+from .engine import validate_import
+from .errors import ActionableError, AlreadyHoldsAnother, AwsError, MissingExtra, OwnedByAnother, RulesRejected
 from .facts import certificate_facts
+from .options import ImportOptions
 from .pem import canonical_pem
+from .private_ca import FIRST_IMPORT_STATUSES, NO_CERTIFICATE_STATUSES
 from .report import Report
+
+__all__ = ["AwsError", "PrivateCa", "Settings", "translate", "ACTIONS", "ADVICE", "OWNER_TAG"]
 
 ACTIONS = {
     "ImportCertificateAuthorityCertificate": "importing the CA certificate",
@@ -24,7 +42,17 @@ ACTIONS = {
     "GetCertificateAuthorityCertificate": "reading the CA's current certificate",
     "UpdateCertificateAuthority": "disabling the CA",
     "ListCertificateAuthorities": "listing the region's CAs",
+    # the boto3 hierarchy backend (ca_resources.py)
+    "CreateCertificateAuthority": "creating the CA",
+    "IssueCertificate": "issuing the CA certificate from its parent",
+    "DeleteCertificateAuthority": "deleting the CA",
+    "ListTags": "reading the CA's tags (its pca-import:owner)",
+    "TagCertificateAuthority": "marking the CA as managed (tag pca-import:owner)",
+    "UntagCertificateAuthority": "releasing the CA (removing its pca-import:owner tag)",
 }
+# The key each read must find in a reply; a 200 without it is not AWS Private CA answering.
+EXPECTED_KEY = {"DescribeCertificateAuthority": "CertificateAuthority", "GetCertificateAuthorityCsr": "Csr",
+                "GetCertificateAuthorityCertificate": "Certificate"}
 # What a person should do about each error the API models for these calls.
 ADVICE = {
     "CertificateMismatchException": "the certificate does not fit this CA or its issuer: check it was signed from this "
@@ -42,61 +70,222 @@ ADVICE = {
     "ConcurrentModificationException": "another change to this CA is in progress: retry when it has finished",
     "RequestInProgressException": "AWS is still processing the CA (e.g. its CSR): retry in a few seconds",
     "ValidationException": "a value is outside AWS's limits (certificate <= 32 KB, chain <= 2 MB)",
-    "AccessDeniedException": "the credentials lack permission: grant acm-pca:* on this CA for this step",
-    "UnrecognizedClientException": "the credentials are not valid for this endpoint",
+    "TooManyTagsException": "the CA has 50 tags already: remove one so pca-import:owner fits",
+    "InvalidTagException": "the tag is not valid for AWS (keys and values: letters, digits, spaces and _.:/=+-@)",
+    "AccessDeniedException": "the credentials lack permission for this step: grant the acm-pca action on this CA "
+                             "(the README lists them)",
+    "UnrecognizedClientException": "the credentials are not valid for this endpoint: check AWS_PROFILE / "
+                                   "AWS_ACCESS_KEY_ID, or refresh them (`aws sso login`)",
+    "InvalidSignatureException": "the request signature was rejected: check the secret key (AWS_SECRET_ACCESS_KEY "
+                                 "or the profile's) and the machine's clock",
+    "ExpiredTokenException": "the session credentials have expired: refresh them (`aws sso login`, or assume the "
+                             "role again)",
+    "InvalidClientTokenId": "the access key is not known to AWS: check AWS_ACCESS_KEY_ID or the profile",
     "ThrottlingException": "AWS throttled the request after retries: run again later",
 }
-
+_CREDENTIAL_CODES = ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException",
+                     "InvalidClientTokenId")
+OWNER_TAG = "pca-import:owner"
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_ATTEMPTS = 3
+TIMEOUT_HELP = "pca-import:awsTimeoutSeconds in the stack config, or PCA_IMPORT_AWS_TIMEOUT"
 
 _CLIENTS: dict = {}
 _CLIENTS_LOCK = threading.Lock()
+_CSRS: dict[tuple[str | None, str], str] = {}  # (endpoint, CA ARN) -> CSR: a CA's key, and so its CSR, never change
 
 
-class AwsError(Exception):
-    """An AWS or rule failure, phrased for a person: the CA, the step, and what to do."""
-
-    def __init__(self, message: str, code: str = "", report: Report | None = None):
-        super().__init__(message)
-        self.code = code
-        self.report = report
+def _number(value, name: str, kind, low, high):
+    if value is None or value == "":
+        return None
+    try:
+        n = kind(value)
+    except (TypeError, ValueError):
+        n = None
+    if n is None or n != n or not low <= n <= high:
+        raise AwsError(f"pca-import: {name} must be a number from {low} to {high}, not {value!r}", "BadSetting",
+                       step="reading the settings")
+    return n
 
 
 @dataclass(frozen=True)
 class Settings:
+    """How to reach AWS Private CA. `timeout`: seconds one step (one API call with its retries) may take;
+    `max_attempts`: attempts per read (the import is always sent once)."""
+
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    endpoint_source: str = "AWS_ENDPOINT_URL"
 
     @classmethod
-    def from_environment(cls, region: str | None = None, profile: str | None = None) -> "Settings":
-        return cls(region=region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-                   profile=profile or os.environ.get("AWS_PROFILE") or None,
-                   endpoint_url=os.environ.get("AWS_ENDPOINT_URL_ACM_PCA") or os.environ.get("AWS_ENDPOINT_URL"))
+    def from_environment(cls, region: str | None = None, profile: str | None = None, timeout=None,
+                         max_attempts=None) -> "Settings":
+        """Explicit values (the stack's aws:region, aws:profile, pca-import:awsTimeoutSeconds,
+        pca-import:awsMaxAttempts) win over the environment. Raises AwsError for a malformed number."""
+        env = os.environ
+        source = "AWS_ENDPOINT_URL_ACM_PCA" if env.get("AWS_ENDPOINT_URL_ACM_PCA") else "AWS_ENDPOINT_URL"
+        t = _number(timeout, "pca-import:awsTimeoutSeconds", float, 1, 3600)
+        if t is None:
+            t = _number(env.get("PCA_IMPORT_AWS_TIMEOUT"), "PCA_IMPORT_AWS_TIMEOUT", float, 1, 3600)
+        a = _number(max_attempts, "pca-import:awsMaxAttempts", int, 1, 10)
+        if a is None:
+            a = _number(env.get("PCA_IMPORT_AWS_MAX_ATTEMPTS"), "PCA_IMPORT_AWS_MAX_ATTEMPTS", int, 1, 10)
+        return cls(region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+                   profile=profile or env.get("AWS_PROFILE") or None,
+                   endpoint_url=env.get("AWS_ENDPOINT_URL_ACM_PCA") or env.get("AWS_ENDPOINT_URL") or None,
+                   timeout=t or DEFAULT_TIMEOUT, max_attempts=a or DEFAULT_MAX_ATTEMPTS, endpoint_source=source)
+
+    @classmethod
+    def from_stack_config(cls, get) -> "Settings":
+        """From a stack's config (`get(key)`, e.g. the provider's `req.config.get`, or in a program
+        `lambda k: pulumi.Config(k.split(':')[0]).get(k.split(':')[1])`), then the environment."""
+        return cls.from_environment(region=get("aws:region"), profile=get("aws:profile"),
+                                    timeout=get("pca-import:awsTimeoutSeconds"),
+                                    max_attempts=get("pca-import:awsMaxAttempts"))
+
+    def read_attempts(self) -> int:
+        """Attempts per read: `max_attempts`, fewer if their worst backoff would take over half the budget."""
+        n = self.max_attempts
+        while n > 1 and _backoff_reserve(n) > self.timeout / 2:
+            n -= 1
+        return n
+
+    def timeouts(self, write: bool) -> tuple[float, float]:
+        """(connect, read) seconds per attempt, so that all attempts of a read with their backoff, or the
+        import's one attempt, fit in `timeout`."""
+        if write:
+            per_attempt = self.timeout
+        else:
+            n = self.read_attempts()
+            per_attempt = (self.timeout - _backoff_reserve(n)) / n
+        connect = min(5.0, per_attempt / 2)
+        return connect, per_attempt - connect
 
 
-def translate(exc: Exception, arn: str, action: str) -> AwsError:
-    """A botocore error as a message naming the CA, the step and the fix."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+def _backoff_reserve(attempts: int) -> float:
+    """The longest botocore's standard mode waits between `attempts` attempts (throttling: 1 s, 2 s, 4 s ...)."""
+    return float(sum(min(2 ** i, 20) for i in range(attempts - 1)))
+
+
+class _BadReply(Exception):
+    """A 200 reply without the fields AWS always sends: something else answered."""
+
+
+def _environment_error(exc: Exception, settings: Settings | None, arn: str, step: str) -> AwsError | None:
+    """Problems of the machine's AWS set-up rather than of the call, with the fix."""
+    from botocore import exceptions as be
+    where = f"AWS Private CA {arn}: {step}: " if arn else f"AWS Private CA: {step}: "
+    if isinstance(exc, be.NoRegionError):
+        return AwsError(where + "no AWS region — set aws:region in the stack config "
+                        "(`pulumi config set aws:region us-east-1`) or AWS_REGION", "NoRegion", step=step)
+    if isinstance(exc, be.ProfileNotFound):
+        return AwsError(where + f"the AWS profile {settings.profile if settings else ''!r} is not in ~/.aws/config or "
+                        "~/.aws/credentials — fix AWS_PROFILE / aws:profile (`aws configure list-profiles` "
+                        "lists the profiles)", "ProfileNotFound", step=step)
+    if isinstance(exc, (be.NoCredentialsError, be.PartialCredentialsError)):
+        return AwsError(where + "no usable AWS credentials — set AWS_PROFILE (or aws:profile), environment "
+                        "credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), SSO or an instance role",
+                        "NoCredentials", step=step)
+    if isinstance(exc, (be.SSOError, be.TokenRetrievalError, be.CredentialRetrievalError)):
+        return AwsError(where + f"the AWS credentials could not be obtained ({exc}) — run `aws sso login"
+                        f"{' --profile ' + settings.profile if settings and settings.profile else ''}` or fix "
+                        "the profile's credential_process/role", "NoCredentials", step=step)
+    if isinstance(exc, (be.ConfigParseError, be.InvalidConfigError)):
+        return AwsError(where + f"the AWS configuration is not valid ({exc}) — fix ~/.aws/config", "BadConfig",
+                        step=step)
+    if isinstance(exc, ValueError) and "endpoint" in str(exc).lower():
+        source = settings.endpoint_source if settings else "AWS_ENDPOINT_URL"
+        return AwsError(where + f"{source}={settings.endpoint_url if settings else ''!r} is not a valid URL — use "
+                        "e.g. http://127.0.0.1:5055 for the emulator, or unset it for AWS", "InvalidEndpoint",
+                        step=step)
+    return None
+
+
+def translate(exc: Exception, arn: str, action: str, settings: Settings | None = None,
+              elapsed: float | None = None) -> AwsError:
+    """A botocore (or environment) error as a message naming the CA, the step and the fix."""
+    if isinstance(exc, AwsError):
+        return exc
     step = ACTIONS.get(action, action)
+    env = _environment_error(exc, settings, arn, step)
+    if env is not None:
+        return env
+    from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+    from botocore.exceptions import ConnectionError as ConnectionError_
+    where = f"AWS Private CA {arn}: {step}" if arn else f"AWS Private CA: {step}"
+    budget = (f" (budget {settings.timeout:g} s for up to {1 if action.startswith('Import') else settings.read_attempts()}"
+              f" attempt(s); raise it with {TIMEOUT_HELP})") if settings else ""
+    took = f" after {elapsed:.1f} s" if elapsed is not None else ""
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "Unknown")
         detail = exc.response.get("Error", {}).get("Message", "")
-        advice = ADVICE.get(code, "see the AWS message")
-        return AwsError(f"AWS Private CA {arn}: {step} failed with {code} ({detail}) — {advice}", code)
-    if isinstance(exc, NoRegionError):
-        return AwsError(f"AWS Private CA {arn}: {step}: no AWS region — set aws:region in the stack config or "
-                        "AWS_REGION", "NoRegion")
-    if isinstance(exc, NoCredentialsError):
-        return AwsError(f"AWS Private CA {arn}: {step}: no AWS credentials — configure AWS_PROFILE, environment "
-                        "credentials or an instance role", "NoCredentials")
-    if isinstance(exc, BotoCoreError):
-        return AwsError(f"AWS Private CA {arn}: {step} failed: {exc} — check the network and endpoint", "BotoCore")
-    return AwsError(f"AWS Private CA {arn}: {step} failed: {exc}", type(exc).__name__)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        advice = ADVICE.get(code)
+        if advice is None and status and status >= 500:
+            advice = "AWS (or whatever answers at the endpoint) failed: retry later" + budget
+        if advice is None and not re.fullmatch(r"[A-Za-z]+(Exception|Error|Fault)?", code or ""):
+            advice = ("the endpoint did not answer like AWS Private CA: check "
+                      f"{settings.endpoint_source if settings else 'AWS_ENDPOINT_URL'} and any proxy in between")
+        code_tag = "InvalidCredentials" if code in _CREDENTIAL_CODES else code
+        return AwsError(f"{where} failed with {code} ({detail}) — {advice or 'see the AWS message'}", code_tag,
+                        step=step, server_error=bool(status and status >= 500))
+    if isinstance(exc, _BadReply):
+        source = settings.endpoint_source if settings else "AWS_ENDPOINT_URL"
+        return AwsError(f"{where}: the endpoint{' ' + settings.endpoint_url if settings and settings.endpoint_url else ''}"
+                        f" answered with a reply that is not AWS Private CA's ({exc}) — check {source}, any proxy in "
+                        "between, and that the endpoint is AWS Private CA", "BadReply", step=step)
+    endpoint = f" {settings.endpoint_url}" if settings and settings.endpoint_url else ""
+    if isinstance(exc, ReadTimeoutError):  # the request went out; no answer came back in time
+        return AwsError(f"{where} gave up{took}: no answer in time ({exc}){budget} — check the network, the "
+                        f"endpoint{endpoint} and any proxy", "Timeout", step=step)
+    if isinstance(exc, ConnectionError_):  # no connection was made: the request never went out
+        return AwsError(f"{where} gave up{took}: could not connect ({exc}){budget} — check the network and the "
+                        f"endpoint{endpoint}", "Unreachable", step=step)
+    if isinstance(exc, BotoCoreError):  # e.g. the connection closed after the request was sent
+        return AwsError(f"{where} failed{took}: {exc}{budget} — check the network, the endpoint{endpoint} and any "
+                        "proxy", "ConnectionLost", step=step)
+    return AwsError(f"{where} failed{took}: {type(exc).__name__}: {exc}", type(exc).__name__, step=step)
 
 
 def _cert_facts(pem: str) -> dict[str, str]:
     from cryptography import x509
     return certificate_facts(x509.load_pem_x509_certificate(pem.encode()))
+
+
+def owner_refusal(arn: str, owner: str, me: str | None, how_to_override: str) -> OwnedByAnother:
+    """The CA is marked as managed by `owner`, not by `me`."""
+    return OwnedByAnother(
+        f"AWS Private CA {arn} is managed by {owner} (its {OWNER_TAG} tag){', not by ' + me if me else ''}: two "
+        "writers would overwrite each other's certificate, and each would still report success. "
+        f"{how_to_override}", owner)
+
+
+def check_owner(arn: str, current: str | None, me: str | None, *, adopt: str | None = None,
+                previous: str | None = None, force: bool = False, advice=None) -> None:
+    """Refuse a CA whose pca-import:owner tag is `current`, unless that is `me`, the owner `adopt` names, the
+    owner this same resource wrote before a rename (`previous`), or `force`."""
+    ours = {tag_value(o) for o in (me, adopt, previous) if o}
+    if current and current not in ours and not force:
+        raise owner_refusal(arn, current, tag_value(me) if me else None, (advice or pulumi_override_hint)(current))
+
+
+def pulumi_override_hint(owner: str) -> str:
+    return (f"To move it here, remove it from {owner} first (deleting that resource, even with "
+            f"on_delete: retain, releases the tag), or take it over explicitly with adopt_owned_by='{owner}' on "
+            "this resource.")
+
+
+@dataclass
+class CaView:
+    """What pca-import read about a CA before deciding: describe, CSR, held certificate, owner tag."""
+
+    ca: dict[str, Any]
+    report: Report
+    held: tuple[str | None, str | None] = (None, None)
+    owner: str | None = None
 
 
 class PrivateCa:
@@ -109,58 +298,86 @@ class PrivateCa:
     def from_environment(cls, region: str | None = None, profile: str | None = None) -> "PrivateCa":
         return cls(Settings.from_environment(region, profile))
 
-    def client(self):
+    # ---- clients --------------------------------------------------------------------------------
+
+    def client(self, write: bool = False, arn: str = ""):
         """An acm-pca client for these settings, shared in this process (boto3 clients are thread-safe).
 
-        Creating one costs ~50-100 ms (service model loading); a preview of 20 resources would pay it 20
-        times. The cache is module state, so nothing is pickled with a provider."""
+        `write=False`: standard retries, bounded by the time budget. `write=True`: no automatic retry (for
+        the import). Creating one costs ~50-100 ms; the cache is module state, so nothing is pickled."""
         s = self.settings
+        key = (s, write)
         with _CLIENTS_LOCK:
-            client = _CLIENTS.get(s)
+            client = _CLIENTS.get(key)
             if client is None:
-                import boto3
-                from botocore.config import Config
-                session = boto3.session.Session(profile_name=s.profile, region_name=s.region)
-                client = session.client("acm-pca", endpoint_url=s.endpoint_url,
-                                        config=Config(retries={"mode": "standard", "max_attempts": 8},
-                                                      connect_timeout=10, read_timeout=60))
-                _CLIENTS[s] = client
+                client = _CLIENTS[key] = self._new_client(write, arn)
         return client
 
-    def _call(self, client, action: str, arn: str, **kwargs) -> dict:
-        method = {"ImportCertificateAuthorityCertificate": client.import_certificate_authority_certificate,
-                  "DescribeCertificateAuthority": client.describe_certificate_authority,
-                  "GetCertificateAuthorityCsr": client.get_certificate_authority_csr,
-                  "GetCertificateAuthorityCertificate": client.get_certificate_authority_certificate,
-                  "UpdateCertificateAuthority": client.update_certificate_authority}[action]
+    def _new_client(self, write: bool, arn: str):
+        s = self.settings
         try:
-            return method(CertificateAuthorityArn=arn, **kwargs)
-        except Exception as exc:  # botocore errors become actionable messages
-            raise translate(exc, arn, action) from None
+            import boto3
+            from botocore.config import Config
+        except ImportError as exc:
+            raise MissingExtra("aws", exc.name or "boto3", "talking to AWS Private CA") from None
+        connect, read = s.timeouts(write)
+        retries = {"total_max_attempts": 1} if write else {"mode": "standard", "total_max_attempts": s.read_attempts()}
+        try:
+            session = boto3.session.Session(profile_name=s.profile, region_name=s.region)
+            return session.client("acm-pca", endpoint_url=s.endpoint_url,
+                                  config=Config(retries=retries, connect_timeout=connect, read_timeout=read))
+        except Exception as exc:
+            raise translate(exc, arn, "creating an AWS client", s) from None
+
+    def _call(self, client, action: str, arn: str, **kwargs) -> dict:
+        """One API call (with the client's retries), its errors as AwsError naming the step."""
+        method = getattr(client, re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower())
+        start = time.monotonic()
+        try:
+            reply = method(CertificateAuthorityArn=arn, **kwargs)
+            # Every AWS reply carries a request id, and each read its result: anything else is not AWS answering
+            # (a captive portal, a proxy's error page, a wrong endpoint).
+            key = EXPECTED_KEY.get(action)
+            meta = reply.get("ResponseMetadata", {})
+            headers = meta.get("HTTPHeaders", {})
+            if "x-amzn-requestid" not in headers or (key is not None and key not in reply):
+                raise _BadReply(f"HTTP {meta.get('HTTPStatusCode')}, {headers.get('content-type', 'no content type')}"
+                                f", {'no ' + key if key and key not in reply else 'no x-amzn-RequestId header'}")
+            return reply
+        except Exception as exc:  # botocore and environment errors become actionable messages
+            raise translate(exc, arn, action, self.settings, time.monotonic() - start) from None
 
     # ---- reads -------------------------------------------------------------------------------------
 
     def describe(self, arn: str, client=None) -> dict[str, Any]:
-        client = client or self.client()
+        client = client or self.client(arn=arn)
         ca = self._call(client, "DescribeCertificateAuthority", arn)["CertificateAuthority"]
         cfg = ca.get("CertificateAuthorityConfiguration", {})
         return {"arn": arn, "type": ca.get("Type"), "status": ca.get("Status"),
                 "key_algorithm": cfg.get("KeyAlgorithm")}
 
     def csr(self, arn: str, client=None) -> str:
-        """The CA's CSR (PEM), as GetCertificateAuthorityCsr returns it."""
-        return self._call(client or self.client(), "GetCertificateAuthorityCsr", arn)["Csr"]
+        """The CA's CSR (PEM). Cached per CA in this process: a CA's key, and so its CSR, never change."""
+        key = (self.settings.endpoint_url, arn)
+        if key not in _CSRS:
+            _CSRS[key] = self._call(client or self.client(arn=arn), "GetCertificateAuthorityCsr", arn)["Csr"]
+        return _CSRS[key]
 
     def current(self, arn: str, status: str, client=None) -> tuple[str | None, str | None]:
         """The canonical certificate and chain the CA holds now, or (None, None) before its first import."""
-        if status in ("PENDING_CERTIFICATE", "CREATING", "FAILED", "DELETED"):
+        if status in NO_CERTIFICATE_STATUSES:
             return None, None
-        got = self._call(client or self.client(), "GetCertificateAuthorityCertificate", arn)
+        got = self._call(client or self.client(arn=arn), "GetCertificateAuthorityCertificate", arn)
         return canonical_pem(got.get("Certificate")), canonical_pem(got.get("CertificateChain"))
+
+    def owner(self, arn: str, client=None) -> str | None:
+        """The CA's pca-import:owner tag, or None."""
+        tags = self._call(client or self.client(arn=arn), "ListTags", arn).get("Tags") or []
+        return next((t.get("Value") for t in tags if t.get("Key") == OWNER_TAG), None)
 
     def live(self, arn: str) -> dict[str, Any] | None:
         """What the CA holds now (for refresh), or None when the CA is gone (deleted or not found)."""
-        client = self.client()
+        client = self.client(arn=arn)
         try:
             ca = self.describe(arn, client)
         except AwsError as exc:
@@ -177,7 +394,7 @@ class PrivateCa:
         return out
 
     def status(self, arn: str) -> dict[str, Any]:
-        """For `pca-import status`: the CA, what it holds, and days left."""
+        """For `pca-import status`: the CA, what it holds, days left and its owner."""
         live = self.live(arn)
         if live is None:
             raise AwsError(f"AWS Private CA {arn}: the CA is deleted or does not exist", "ResourceNotFoundException")
@@ -185,65 +402,154 @@ class PrivateCa:
         if live.get("not_after"):
             left = dt.datetime.fromisoformat(live["not_after"]) - clock.now()
             out["days_left"] = left.days
+        try:
+            out["owner"] = self.owner(arn)
+        except AwsError as exc:  # a read-only role without acm-pca:ListTags still gets the status
+            if exc.code != "AccessDeniedException":
+                raise
+            out["owner"] = "(unknown: no acm-pca:ListTags permission)"
         return out
 
     # ---- the import --------------------------------------------------------------------------------
 
-    def preflight(self, arn: str, certificate, chain, *, profile: str = DEFAULT_PROFILE,
-                  expiry_warning_days: int = 30, client=None, fetch_held: bool = True
-                  ) -> tuple[Report, dict[str, Any], tuple]:
-        """Describe the CA, fetch its CSR (and, unless `fetch_held` is False, what it holds now), and run
-        every rule with them."""
-        client = client or self.client()
+    def preflight(self, arn: str, certificate, chain, *, options: ImportOptions = ImportOptions(),
+                  fetch_held: bool = True, fetch_owner: bool = True, chain_known: bool = True, client=None) -> CaView:
+        """Describe the CA, read its owner tag, fetch its CSR (cached) and, unless `fetch_held` is False, what
+        it holds now; run every rule with them."""
+        client = client or self.client(arn=arn)
         ca = self.describe(arn, client)
+        owner = self.owner(arn, client) if fetch_owner else None
         csr = None
-        if ca["status"] not in ("CREATING", "FAILED", "DELETED"):
+        if ca["status"] == "PENDING_CERTIFICATE" or ca["status"] not in NO_CERTIFICATE_STATUSES:  # it has a CSR
             csr = self.csr(arn, client)
         held = self.current(arn, ca["status"], client) if fetch_held else (None, None)
         report = validate_import(certificate, chain, csr=csr, ca_type=ca["type"], ca_status=ca["status"],
-                                 profile=profile, expiry_warning_days=expiry_warning_days)
-        return report, ca, held
+                                 profile=options.rule_profile, expiry_warning_days=options.expiry_warning_days,
+                                 chain_known=chain_known)
+        return CaView(ca, report, held, owner)
 
-    def import_certificate(self, arn: str, certificate, chain=None, *, profile: str = DEFAULT_PROFILE,
-                           expiry_warning_days: int = 30, adopt_only_if_same: bool = True) -> dict[str, Any]:
-        """Validate against the live CA, import (unless it already holds exactly this), read back.
+    def import_certificate(self, arn: str, certificate, chain=None, *, options: ImportOptions = ImportOptions(),
+                           owner: str | None = None, previous_owner: str | None = None,
+                           replace_held: bool = False, force: bool = False,
+                           held_advice: str | None = None, owner_advice=pulumi_override_hint) -> dict[str, Any]:
+        """Validate against the live CA, import (unless it already holds exactly this) once, mark the owner.
 
-        `adopt_only_if_same` (create): a CA holding a *different* certificate is an error that explains
-        how to adopt or renew; False (update/renewal): a different certificate is replaced in place.
+        `owner` (e.g. `project/stack/resource`) is written to the CA's pca-import:owner tag; a CA marked with
+        another owner is refused unless it is `options.adopt_owned_by`, `previous_owner` (this same resource before
+        a rename: its state remembers the owner it wrote) or `force`. `replace_held` False
+        (a create): a CA holding a *different* certificate is refused with `held_advice`; True (renewal):
+        it is replaced in place.
         """
-        client = self.client()
-        report, ca, (held_cert, held_chain) = self.preflight(arn, certificate, chain, profile=profile,
-                                                              expiry_warning_days=expiry_warning_days, client=client)
+        owner = tag_value(owner) if owner else None
+        client = self.client(arn=arn)
+        view = self.preflight(arn, certificate, chain, options=options, client=client)
+        ca, report, (held_cert, held_chain) = view.ca, view.report, view.held
+        check_owner(arn, view.owner, owner, adopt=options.adopt_owned_by, previous=previous_owner, force=force,
+                    advice=owner_advice)
         if not report.ok:
-            raise AwsError(f"AWS Private CA {arn}: the certificate is not importable into this {ca['type']} CA "
-                           f"({ca['status']}); nothing was sent:\n" + report.to_text(), "Rules", report)
+            raise RulesRejected(f"AWS Private CA {arn}: the certificate is not importable into this {ca['type']} CA "
+                                f"({ca['status']}); nothing was sent:\n" + report.to_text(), report)
         imported = False
         if held_cert is not None and held_cert == report.certificate and (held_chain or None) == report.certificate_chain:
             pass  # already holds exactly this: a retried apply or an adopted CA — no call
-        elif held_cert is not None and adopt_only_if_same:
+        elif held_cert is not None and not replace_held:
             f = _cert_facts(held_cert)
-            raise AwsError(
+            raise AlreadyHoldsAnother(
                 f"AWS Private CA {arn} already holds a different CA certificate ({f['subject']}, serial {f['serial']}, "
-                f"expires {f['not_after']}). To adopt this CA, set `certificate` (and `certificate_chain`) to what it "
-                f"holds — `pca-import status --ca-arn {arn}` or `aws acm-pca get-certificate-authority-certificate` "
-                "prints it — and run `pulumi up`; then change `certificate` to renew in place.", "Held")
+                f"expires {f['not_after']}). " + (held_advice or (
+                    "To adopt this CA, set `certificate` (and `certificate_chain`) to what it holds — "
+                    f"`pca-import status --ca-arn {arn} --json` or `aws acm-pca get-certificate-authority-certificate` "
+                    "prints it — and run `pulumi up`; then change `certificate` to renew in place.")))
         else:
-            kwargs = {"Certificate": report.certificate.encode()}
-            if report.certificate_chain:
-                kwargs["CertificateChain"] = report.certificate_chain.encode()
-            self._call(client, "ImportCertificateAuthorityCertificate", arn, **kwargs)
+            self._import_once(arn, report, held_cert)
             imported = True
-        after = self.describe(arn, client) if imported else ca
-        live_cert, live_chain = self.current(arn, after["status"], client) if imported else (held_cert, held_chain)
-        out = {"imported": imported, "status": after["status"], "ca_type": after["type"],
-               "key_algorithm": after["key_algorithm"], "certificate": live_cert, "certificate_chain": live_chain,
+        status = ca["status"]
+        if imported:
+            status = self._status_after_import(arn, ca["status"], report, client)
+        if owner and view.owner != owner:
+            self._mark_owner(arn, owner, imported, report, client)
+        cert, chain_out = (report.certificate, report.certificate_chain) if imported else (held_cert, held_chain)
+        out = {"imported": imported, "status": status, "ca_type": ca["type"], "key_algorithm": ca["key_algorithm"],
+               "certificate": cert, "certificate_chain": chain_out, "owner": owner or view.owner,
                "warnings": [f.to_text() for f in report.warnings]}
-        out.update(_cert_facts(live_cert))
+        out.update(_cert_facts(cert))
         return out
+
+    def _import_once(self, arn: str, report: Report, held_before: str | None) -> None:
+        """ImportCertificateAuthorityCertificate, sent once. A lost reply is settled by reading the CA back."""
+        kwargs = {"Certificate": report.certificate.encode()}
+        if report.certificate_chain:
+            kwargs["CertificateChain"] = report.certificate_chain.encode()
+        try:
+            self._call(self.client(write=True, arn=arn), "ImportCertificateAuthorityCertificate", arn, **kwargs)
+            return
+        except AwsError as exc:
+            if not _ambiguous(exc):  # AWS answered and refused, or no connection was made: nothing was imported
+                raise AwsError(f"{exc} — nothing was imported", exc.code, step=exc.step, imported=False) from None
+            lost = exc
+        # The reply was lost: the import may or may not have happened. Read what the CA holds.
+        what = str(lost).removeprefix(f"AWS Private CA {arn}: ")
+        step = "reading the CA back after the import's reply was lost"
+        try:
+            ca = self.describe(arn)
+            cert, chain = self.current(arn, ca["status"])
+        except AwsError as exc:
+            raise AwsError(f"AWS Private CA {arn}: {what}. Then {step} failed too: "
+                           f"{str(exc).removeprefix(f'AWS Private CA {arn}: ')}. Whether the CA holds the certificate "
+                           f"is not known: run `pca-import status --ca-arn {arn}` when AWS answers again, then run "
+                           "again (a run that finds the certificate held records it without importing)",
+                           "ImportUnknown", step=step, imported=None) from None
+        # The certificate decides (AWS may store the chain in its own form); the chain only when the CA held this
+        # same certificate before, i.e. when only the chain was being replaced.
+        if cert == report.certificate and (cert != held_before or (chain or None) == report.certificate_chain):
+            _note(f"{arn}: the import's reply was lost ({lost.code}); AWS accepted the import: the CA holds it")
+            return
+        now_holds = "no certificate" if cert is None else (
+            "the certificate it held before" if cert == held_before else "another certificate")
+        raise AwsError(f"AWS Private CA {arn}: {what}. Reading the CA back shows nothing was imported: it holds "
+                       f"{now_holds} (status {ca['status']}). Run again when the endpoint answers reliably.",
+                       lost.code, step=lost.step, imported=False)
+
+    def _status_after_import(self, arn: str, before: str, report: Report, client) -> str:
+        """A first import makes a PENDING_CERTIFICATE CA ACTIVE (AWS documents it): no read needed. After a
+        renewal, read the status back; if that read fails, say the import happened."""
+        if before in FIRST_IMPORT_STATUSES:
+            return "ACTIVE"
+        try:
+            return self.describe(arn, client)["status"]
+        except AwsError as exc:
+            raise AwsError(f"AWS accepted the import: the CA holds it ({_summary(report)}). But {exc.step} "
+                           f"afterwards failed: {exc} — run again (a run that finds the certificate held records it "
+                           "without importing)", exc.code, step=exc.step, imported=True) from None
+
+    def _mark_owner(self, arn: str, owner: str, imported: bool, report: Report, client) -> None:
+        try:
+            self._call(client, "TagCertificateAuthority", arn, Tags=[{"Key": OWNER_TAG, "Value": owner}])
+        except AwsError as exc:
+            if not imported:
+                raise
+            raise AwsError(f"AWS accepted the import: the CA holds it ({_summary(report)}). But {exc.step} "
+                           f"failed: {exc} — run again (a run that finds the certificate held "
+                           "records it without importing, and marks the CA)", exc.code, step=exc.step,
+                           imported=True) from None
+
+    def release(self, arn: str, owner: str) -> str:
+        """Remove the pca-import:owner tag when it names `owner`. Returns what happened."""
+        client = self.client(arn=arn)
+        try:
+            current = self.owner(arn, client)
+        except AwsError as exc:
+            if exc.code in ("ResourceNotFoundException", "InvalidStateException"):
+                return "gone"
+            raise
+        if current != tag_value(owner):
+            return "not ours" if current else "untagged"
+        self._call(client, "UntagCertificateAuthority", arn, Tags=[{"Key": OWNER_TAG, "Value": current}])
+        return "released"
 
     def disable(self, arn: str) -> str:
         """Disable the CA (on_delete=disable). Returns what happened; a CA already gone is not an error."""
-        client = self.client()
+        client = self.client(arn=arn)
         try:
             ca = self.describe(arn, client)
         except AwsError as exc:
@@ -267,7 +573,7 @@ class PrivateCa:
             pages = client.get_paginator("list_certificate_authorities").paginate()
             listed = [ca for page in pages for ca in page.get("CertificateAuthorities", [])]
         except Exception as exc:  # noqa: BLE001 - translated for the user
-            raise translate(exc, "(all CAs in the region)", "ListCertificateAuthorities") from None
+            raise translate(exc, "(all CAs in the region)", "ListCertificateAuthorities", self.settings) from None
         for ca in listed:
             arn, status = ca["Arn"], ca.get("Status")
             cfg = ca.get("CertificateAuthorityConfiguration", {})
@@ -275,3 +581,27 @@ class PrivateCa:
             out.append({"arn": arn, "type": ca.get("Type"), "status": status, "key_algorithm": cfg.get("KeyAlgorithm"),
                         "name": (cfg.get("Subject") or {}).get("CommonName"), "certificate": cert})
         return out
+
+def tag_value(owner: str) -> str:
+    """`owner` as a valid AWS tag value (letters, digits, spaces and _.:/=+-@; at most 256 characters)."""
+    return re.sub(r"[^\w .:/=+\-@]", "_", owner)[:256]
+
+
+def _ambiguous(exc: AwsError) -> bool:
+    """Whether an import error leaves open that AWS processed it: no answer, a server error, a foreign reply."""
+    return exc.code in ("Timeout", "ConnectionLost", "BadReply") or exc.server_error
+
+
+def _summary(report: Report | None) -> str:
+    if report is None or not report.certificate:
+        return ""
+    f = _cert_facts(report.certificate)
+    return f"{f['subject']}, serial {f['serial']}"
+
+
+def _note(message: str) -> None:
+    # Inside a dynamic provider stderr reaches the engine's log; in the CLI, the terminal.
+    print(f"pca-import: {message}", file=sys.stderr, flush=True)
+
+
+__all__ += ["ActionableError", "CaView", "tag_value", "check_owner"]

@@ -14,7 +14,6 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource
 from .aws import AwsError, translate
 from .provider import AwsProvider
 from .signing import AWS_SUBJECT_KEYS
-from .provider_errors import ProviderError
 
 TEMPLATE_ROOT = "arn:aws:acm-pca:::template/RootCACertificate/V1"
 
@@ -54,10 +53,8 @@ class PrivateCaProvider(AwsProvider):
             client.get_waiter("certificate_authority_csr_created").wait(
                 CertificateAuthorityArn=arn, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
             csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-        except AwsError:
-            raise
-        except Exception as exc:
-            raise ProviderError(str(translate(exc, f"(new {props['ca_type']} CA)", "CreateCertificateAuthority"))) from None
+        except Exception as exc:  # an ActionableError: the provider host shows its message, no traceback
+            raise translate(exc, f"(new {props['ca_type']} CA)", "CreateCertificateAuthority", pca.settings) from None
         return CreateResult(id_=arn, outs={**props, "arn": arn, "csr": csr})
 
     def read(self, id_, props):
@@ -66,7 +63,7 @@ class PrivateCaProvider(AwsProvider):
         except AwsError as exc:
             if exc.code == "ResourceNotFoundException":
                 return ReadResult(id_="", outs={})
-            raise ProviderError(str(exc)) from None
+            raise
         if ca["status"] == "DELETED":
             return ReadResult(id_="", outs={})
         return ReadResult(id_=id_, outs=props)
@@ -80,10 +77,8 @@ class PrivateCaProvider(AwsProvider):
             ca = pca.describe(id_, client)
             if ca["status"] != "DELETED":
                 client.delete_certificate_authority(CertificateAuthorityArn=id_, PermanentDeletionTimeInDays=7)
-        except AwsError as exc:
-            raise ProviderError(str(exc)) from None
         except Exception as exc:
-            raise ProviderError(str(translate(exc, id_, "DeleteCertificateAuthority"))) from None
+            raise translate(exc, id_, "DeleteCertificateAuthority", pca.settings) from None
 
 
 class PrivateCertificateAuthority(Resource):
@@ -107,7 +102,8 @@ class IssuedCaCertificateProvider(AwsProvider):
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props):
-        client = self._pca().client()
+        pca = self._pca()
+        client = pca.client()
         issuer = props["issuer_arn"]
         try:
             cert_arn = client.issue_certificate(
@@ -118,7 +114,7 @@ class IssuedCaCertificateProvider(AwsProvider):
                                                          WaiterConfig={"Delay": 1, "MaxAttempts": 60})
             got = client.get_certificate(CertificateAuthorityArn=issuer, CertificateArn=cert_arn)
         except Exception as exc:
-            raise ProviderError(str(translate(exc, issuer, "IssueCertificate"))) from None
+            raise translate(exc, issuer, "IssueCertificate", pca.settings) from None
         outs = {**props, "certificate_arn": cert_arn, "certificate": got["Certificate"],
                 "certificate_chain": got.get("CertificateChain")}
         return CreateResult(id_=cert_arn, outs=outs)

@@ -1,7 +1,8 @@
 """The `pca-import` command line: the rule engine with text or JSON out, plus one-shot AWS commands.
 
 Exit codes (all commands): 0 importable / success (warnings allowed), 1 not importable / the AWS step
-failed, 2 usage error or unreadable input. `validate`, `rules` and `tf-external` never import boto3 or pulumi.
+failed / refused, 2 usage error, unreadable input or a missing extra (`pca-import[aws]`, `[emulator]`).
+`validate`, `rules` and `tf-external` never import boto3 or pulumi.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import sys
 
 from .engine import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES, catalogue, validate_import
+from .errors import ActionableError, MissingExtra
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -197,28 +199,38 @@ def cmd_tree(args) -> int:
     return EXIT_OK
 
 
+def _settings_options(args):
+    from .options import ImportOptions
+    options, problems = ImportOptions.from_props({"rule_profile": args.profile})
+    if problems:
+        raise UsageError("; ".join(m for _p, m in problems))
+    return options
+
+
+def _owner_advice(owner: str) -> str:
+    return (f"Import through that stack instead, or pass --force to import anyway: {owner} will see the change as "
+            "drift at its next refresh and restore its own certificate at its next up.")
+
+
 def cmd_import(args) -> int:
-    from .aws import AwsError, PrivateCa
+    from .aws import PrivateCa, check_owner
+    options = _settings_options(args)
+    certificate, chain = _read(args.certificate), _read(args.chain)
     pca = PrivateCa.from_environment()
     if args.dry_run:
-        try:
-            report, ca, _held = pca.preflight(args.ca_arn, _read(args.certificate), _read(args.chain),
-                                              profile=args.profile, fetch_held=False)
-        except AwsError as exc:
-            print(str(exc), file=sys.stderr)
-            return EXIT_INVALID
+        view = pca.preflight(args.ca_arn, certificate, chain, options=options, fetch_held=False)
+        check_owner(args.ca_arn, view.owner, None, force=args.force, advice=_owner_advice)
+        ca, report = view.ca, view.report
+        owned = f", managed by {view.owner}" if view.owner else ""
         print(report.to_json() if args.json else
-              f"{args.ca_arn} ({ca['type']}, {ca['status']}, {ca['key_algorithm']}): dry run, nothing sent\n"
+              f"{args.ca_arn} ({ca['type']}, {ca['status']}, {ca['key_algorithm']}{owned}): dry run, nothing sent\n"
               + report.to_text())
         return EXIT_OK if report.ok else EXIT_INVALID
-    try:
-        result = pca.import_certificate(args.ca_arn, _read(args.certificate), _read(args.chain),
-                                        profile=args.profile)
-    except AwsError as exc:
-        print(str(exc), file=sys.stderr)
-        if exc.report is not None:
-            print(exc.report.to_text(), file=sys.stderr)
-        return EXIT_INVALID
+    result = pca.import_certificate(
+        args.ca_arn, certificate, chain, options=options, force=args.force, replace_held=args.renew,
+        held_advice="To replace it with this one (a renewal: the rules have checked the key is the CA's), "
+                    "pass --renew.",
+        owner_advice=_owner_advice)
     print(json.dumps(result, indent=2) if args.json else
           f"{'imported' if result['imported'] else 'already held (no import call)'}: "
           f"{result['subject']} serial {result['serial']} into {args.ca_arn} ({result['status']}), "
@@ -227,17 +239,13 @@ def cmd_import(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from .aws import AwsError, PrivateCa
-    try:
-        st = PrivateCa.from_environment().status(args.ca_arn)
-    except AwsError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_INVALID
+    from .aws import PrivateCa
+    st = PrivateCa.from_environment().status(args.ca_arn)
     if args.json:
         print(json.dumps(st, indent=2))
     else:
-        for k in ("arn", "type", "status", "key_algorithm", "subject", "serial", "not_after", "days_left"):
-            print(f"{k:14} {st.get(k, '')}")
+        for k in ("arn", "type", "status", "key_algorithm", "subject", "serial", "not_after", "days_left", "owner"):
+            print(f"{k:14} {st.get(k) if st.get(k) is not None else ''}")
     if args.warn_days is not None:
         left = st.get("days_left")
         if st.get("status") != "ACTIVE" or left is None or left < args.warn_days:
@@ -254,6 +262,11 @@ def _port(text: str) -> int:
 
 
 def cmd_emulator(args) -> int:
+    for module in ("werkzeug", "moto"):
+        try:
+            __import__(module)
+        except ImportError:
+            raise MissingExtra("emulator", module, "`pca-import emulator`") from None
     from .emulator import serve
     return serve(port=args.port, host=args.host)
 
@@ -311,7 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--chain", metavar="PATH")
     i.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
     i.add_argument("--dry-run", action="store_true",
-                   help="check against the live CA (its CSR, type and status) without importing")
+                   help="check against the live CA (its CSR, type, status and owner) without importing")
+    i.add_argument("--renew", action="store_true",
+                   help="replace the certificate an ACTIVE or EXPIRED CA holds (same key; the rules check it)")
+    i.add_argument("--force", action="store_true",
+                   help="import into a CA that a Pulumi stack manages (its pca-import:owner tag)")
     i.add_argument("--json", action="store_true")
     i.set_defaults(fn=cmd_import)
 
@@ -340,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"pca-import: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ActionableError as exc:  # AWS, a refusal, a missing extra: the message names the fix
+        print(str(exc) if str(exc).startswith(("AWS", "pca-import")) else f"pca-import: {exc}", file=sys.stderr)
+        if getattr(exc, "report", None) is not None and not str(exc).endswith(exc.report.to_text()):
+            print(exc.report.to_text(), file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, MissingExtra) else EXIT_INVALID
     except ValueError as exc:
         print(f"pca-import: {exc}", file=sys.stderr)
         return EXIT_USAGE

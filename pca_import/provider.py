@@ -13,16 +13,22 @@ from typing import Any
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
                             ResourceProvider, UpdateResult)
 
-from .aws import AwsError, PrivateCa, Settings
-from .engine import DEFAULT_PROFILE, PROFILES, validate_import
+from .aws import CaView, PrivateCa, Settings, check_owner
+from .engine import validate_import
+from .errors import ActionableError, AwsError, OwnedByAnother
+from .options import ImportOptions
 from .pem import canonical_pem
 from .provider_errors import ProviderError
 
-INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", "rule_profile", "on_delete",
-          "expiry_warning_days")
-ON_DELETE = ("retain", "disable")
+SETTINGS = ("rule_profile", "on_delete", "expiry_warning_days", "adopt_owned_by")
+INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner")
 FACT_OUTPUTS = ("status", "ca_type", "key_algorithm", "serial", "not_before", "not_after", "sha256_fingerprint",
                 "subject", "issuer")
+# AwsError codes that say the machine's AWS set-up is wrong (not that AWS is briefly unreachable): at preview
+# they fail the check with their fix, since the `up` would fail the same way.
+SETUP_CODES = ("NoRegion", "ProfileNotFound", "NoCredentials", "InvalidCredentials", "InvalidEndpoint", "BadConfig",
+               "BadSetting", "BadReply", "MissingExtra", "AccessDeniedException", "ResourceNotFoundException",
+               "InvalidArnException")
 _UNKNOWN_RPC = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -73,16 +79,21 @@ class AwsProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         # Runs in the provider process only; the object pickled into state never carries these settings.
-        self._settings = Settings.from_environment(region=req.config.get("aws:region"),
-                                                   profile=req.config.get("aws:profile"))
+        try:
+            self._settings = Settings.from_stack_config(req.config.get)
+        except AwsError as exc:  # a malformed setting: reported by the first call that needs AWS
+            self._settings_error = exc
 
     def __getstate__(self):
         return {}
 
     def __setstate__(self, state):
         self._settings: Settings | None = None
+        self._settings_error: AwsError | None = None
 
     def _pca(self) -> PrivateCa:
+        if self._settings_error is not None:
+            raise self._settings_error
         return PrivateCa(self._settings or Settings.from_environment())
 
 
@@ -97,57 +108,67 @@ class CaCertificateImportProvider(AwsProvider):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._live_checks = True
+        self._offline_reason: str | None = None  # set when AWS stopped answering during this process
 
     # ---- check: every rule that the known inputs allow, at preview ---------------------------------
 
-    def check(self, _olds: dict, news: dict) -> CheckResult:
-        failures: list[CheckFailure] = []
-        profile = _known(news, "rule_profile") or DEFAULT_PROFILE
-        if profile not in PROFILES:
-            failures.append(CheckFailure("rule_profile", f"unknown rule profile {profile!r}: use {' or '.join(PROFILES)}"))
-            profile = DEFAULT_PROFILE
-        on_delete = _known(news, "on_delete") or "retain"
-        if on_delete not in ON_DELETE:
-            failures.append(CheckFailure("on_delete", f"on_delete must be 'retain' or 'disable', not {on_delete!r}"))
-        days = _known(news, "expiry_warning_days")
-        if days is not None and (not isinstance(days, (int, float)) or days < 0):
-            failures.append(CheckFailure("expiry_warning_days", "expiry_warning_days must be a number of days >= 0"))
-            days = None
+    def check(self, olds: dict, news: dict) -> CheckResult:
+        options, problems = ImportOptions.from_props(news, is_unknown)
+        failures = [CheckFailure(prop, message) for prop, message in problems]
+        defaults = options.as_props()
+        news = {**news, **{k: defaults[k] for k in SETTINGS if news.get(k) is None and defaults[k] is not None}}
         arn = _known(news, "certificate_authority_arn")
         if "certificate_authority_arn" in news and not is_unknown(news.get("certificate_authority_arn")) and not arn:
             failures.append(CheckFailure("certificate_authority_arn", "certificate_authority_arn is required"))
         cert_unknown = is_unknown(news.get("certificate"))
         chain_unknown = is_unknown(news.get("certificate_chain"))
-        if cert_unknown:  # nothing to check yet; the signer's output will arrive at apply
+        live = bool(arn) and self._live_checks and self._offline_reason is None
+        if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
+            if live:
+                self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,
+                                  previous_owner=(olds or {}).get("owner"))
             return CheckResult(news, failures)
         certificate = news.get("certificate")
         chain = None if chain_unknown else news.get("certificate_chain")
         report = None
-        if arn and not chain_unknown and self._live_checks:
-            report = self._live_report(arn, certificate, chain, profile, int(days or 30), failures)
-        if report is None:
-            report = validate_import(certificate, chain, profile=profile, expiry_warning_days=int(days or 30))
+        if live:
+            report = self._live_report(arn, certificate, chain, options, _known(news, "owner"), failures,
+                                       chain_known=not chain_unknown, previous_owner=(olds or {}).get("owner"))
+        if report is None:  # with the chain unknown, the engine leaves the rules about its presence for later
+            report = validate_import(certificate, chain, profile=options.rule_profile,
+                                     expiry_warning_days=options.expiry_warning_days, chain_known=not chain_unknown)
         for f in report.findings:
             if f.severity != "error":
-                continue
-            # With the chain unknown, rules about a missing chain would be wrong: skip them until it is known.
-            if chain_unknown and f.code in ("SUB002", "ROOT002"):
                 continue
             failures.append(CheckFailure(_location_property(f.location), f"[{f.code}] {f.location}: {f.message}"))
         return CheckResult(news, failures)
 
-    def _live_report(self, arn, certificate, chain, profile, days, failures):
-        """All rules with the CA's CSR, type and status, when AWS can be reached at preview; else None."""
+    def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,
+                     chain_known=True, previous_owner=None):
+        """All rules with the CA's CSR, type and status, and its owner, when AWS can be reached at preview.
+
+        Returns the report (None when not run). A wrong set-up (region, profile, credentials, endpoint) fails
+        the check with its fix; a network failure is logged and the rest of this run previews offline."""
         try:
-            report, _ca, _held = self._pca().preflight(arn, certificate, chain, profile=profile,
-                                                        expiry_warning_days=days, fetch_held=False)
-            return report
-        except AwsError as exc:
-            if exc.code in ("ResourceNotFoundException", "InvalidArnException"):
-                failures.append(CheckFailure("certificate_authority_arn", str(exc)))
+            pca = self._pca()
+            if owner_only:
+                view = CaView({}, None, owner=pca.owner(arn))
             else:
-                _log(f"preview could not reach AWS ({exc.code}); checked without the CA's CSR and status")
-            return None
+                view = pca.preflight(arn, certificate, chain, options=options, fetch_held=False,
+                                     chain_known=chain_known)
+            check_owner(arn, view.owner, me, adopt=options.adopt_owned_by, previous=previous_owner)
+            return view.report
+        except OwnedByAnother as exc:
+            failures.append(CheckFailure("certificate_authority_arn", str(exc)))
+        except ActionableError as exc:
+            if exc.code in SETUP_CODES:
+                failures.append(CheckFailure("certificate_authority_arn", f"{exc} (to preview without AWS, set "
+                                             "`pulumi config set pca-import:previewLiveChecks false`)"))
+            else:
+                self._offline_reason = exc.code
+                _log(f"preview could not reach AWS ({exc}); this preview checks without the CA's CSR, status and "
+                     "owner")
+        return None
 
     # ---- diff: canonical PEM, ARN replaces, certificate changes update in place ----------------------
 
@@ -160,27 +181,26 @@ class CaCertificateImportProvider(AwsProvider):
             new = news.get(key)
             if is_unknown(new) or canonical_pem(new) != canonical_pem(olds.get(key)):
                 changes.append(key)
-        defaults = {"rule_profile": DEFAULT_PROFILE, "on_delete": "retain", "expiry_warning_days": 30}
-        for key, default in defaults.items():
-            new = news.get(key)
-            if is_unknown(new) or (new if new is not None else default) != (
-                    olds.get(key) if olds.get(key) is not None else default):
+        old_options, _ = ImportOptions.from_props(olds)
+        new_options, _ = ImportOptions.from_props(news, is_unknown)
+        for key in SETTINGS:
+            if is_unknown(news.get(key)) or getattr(old_options, key) != getattr(new_options, key):
                 changes.append(key)
+        if is_unknown(news.get("owner")) or (news.get("owner") or None) != (olds.get("owner") or None):
+            changes.append("owner")
         return DiffResult(changes=bool(replaces or changes), replaces=replaces, stables=[],
                           delete_before_replace=False)
 
-    # ---- create / update: preflight against the live CA, import, read back ---------------------------
+    # ---- create / update: preflight against the live CA, import once, mark the owner -----------------
 
-    def _import(self, props: dict, *, adopt_only_if_same: bool) -> dict[str, Any]:
+    def _import(self, props: dict, *, replace_held: bool, previous_owner: str | None = None) -> dict[str, Any]:
         arn = props["certificate_authority_arn"]
-        try:
-            result = self._pca().import_certificate(
-                arn, props.get("certificate"), props.get("certificate_chain"),
-                profile=props.get("rule_profile") or DEFAULT_PROFILE,
-                expiry_warning_days=int(props.get("expiry_warning_days") or 30),
-                adopt_only_if_same=adopt_only_if_same)
-        except AwsError as exc:
-            raise ProviderError(str(exc)) from None  # the engine shows the message; no traceback
+        options, problems = ImportOptions.from_props(props)
+        if problems:
+            raise ProviderError("; ".join(f"{p}: {m}" for p, m in problems))
+        result = self._pca().import_certificate(
+            arn, props.get("certificate"), props.get("certificate_chain"), options=options,
+            owner=props.get("owner") or None, previous_owner=previous_owner, replace_held=replace_held)
         for w in result["warnings"]:
             _log(f"{arn}: {w}")
         if not result["imported"]:
@@ -190,9 +210,7 @@ class CaCertificateImportProvider(AwsProvider):
     @staticmethod
     def _outputs(props: dict, live: dict[str, Any]) -> dict[str, Any]:
         outs = {k: props.get(k) for k in INPUTS}
-        outs["rule_profile"] = outs["rule_profile"] or DEFAULT_PROFILE
-        outs["on_delete"] = outs["on_delete"] or "retain"
-        outs["expiry_warning_days"] = int(outs["expiry_warning_days"] or 30)
+        outs.update(ImportOptions.from_props(props)[0].as_props())
         for k in FACT_OUTPUTS:
             outs[k] = live.get(k)
         outs["certificate"] = live.get("certificate")
@@ -201,40 +219,42 @@ class CaCertificateImportProvider(AwsProvider):
         return outs
 
     def create(self, props: dict) -> CreateResult:
-        outs = self._import(props, adopt_only_if_same=True)
+        outs = self._import(props, replace_held=False)
         return CreateResult(id_=props["certificate_authority_arn"], outs=outs)
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
         same_pem = (canonical_pem(news.get("certificate")) == canonical_pem(olds.get("certificate"))
                     and canonical_pem(news.get("certificate_chain")) == canonical_pem(olds.get("certificate_chain")))
-        if same_pem:  # only settings changed: no AWS call, keep the facts we have
+        if same_pem and (news.get("owner") or None) == (olds.get("owner") or None):
+            # only settings changed: no AWS call, keep the facts we have
             outs = dict(olds)
             outs.update({k: news.get(k) for k in INPUTS if k not in ("certificate", "certificate_chain")})
             return UpdateResult(outs=self._outputs(outs, olds))
-        return UpdateResult(outs=self._import(news, adopt_only_if_same=False))
+        # a renewal, or a new owner to mark (a renamed resource or stack: the state remembers the owner it wrote)
+        return UpdateResult(outs=self._import(news, replace_held=True, previous_owner=olds.get("owner")))
 
     # ---- read: the live certificate, for refresh and drift --------------------------------------------
 
     def read(self, id_: str, props: dict) -> ReadResult:
         arn = props.get("certificate_authority_arn") or id_
-        try:
-            live = self._pca().live(arn)
-        except AwsError as exc:
-            raise ProviderError(str(exc)) from None
+        live = self._pca().live(arn)
         if live is None:
             return ReadResult(id_="", outs={})
         outs = self._outputs(props, live)
         return ReadResult(id_=id_, outs=outs, inputs={k: outs.get(k) for k in INPUTS})
 
-    # ---- delete: retain (default) or disable; a CA already gone is fine ----------------------------
+    # ---- delete: retain (default) or disable; release the owner tag; a CA already gone is fine ---------
 
     def delete(self, id_: str, props: dict) -> None:
         arn = props.get("certificate_authority_arn") or id_
-        if (props.get("on_delete") or "retain") == "retain":
+        options, _ = ImportOptions.from_props(props)
+        if options.on_delete == "retain":
             _log(f"{arn}: on_delete=retain — the CA keeps its certificate and stays as it is")
-            return
-        try:
-            outcome = self._pca().disable(arn)
-        except AwsError as exc:
-            raise ProviderError(str(exc)) from None
-        _log(f"{arn}: on_delete=disable — {outcome}")
+        else:
+            _log(f"{arn}: on_delete=disable — {self._pca().disable(arn)}")
+        owner = props.get("owner")
+        if owner:
+            try:
+                _log(f"{arn}: owner tag {owner}: {self._pca().release(arn, owner)}")
+            except ActionableError as exc:  # the resource is gone either way; the next owner adopts explicitly
+                _log(f"{arn}: could not release the {owner} tag ({exc}); a new owner needs adopt_owned_by")

@@ -1,17 +1,21 @@
 """Errors from dynamic providers shown as their message alone, not as a Python traceback.
 
 The Python dynamic-provider host reports any exception with `traceback.format_exc()`. When pca-import's
-providers run inside that host, this module swaps the host's `traceback` reference for a shim that renders a
-`ProviderError` as its message (which already names the CA, the step and the fix); every other exception
-keeps its full traceback, since that is a bug to report.
+providers run inside that host, this module swaps the host's `traceback` reference for a shim that renders
+an `ActionableError` (see `errors.py`: AWS errors, refusals, hierarchy mistakes) as its message, which already
+names the CA, the step and the fix; every other exception keeps its full traceback, since that is a bug.
 """
 from __future__ import annotations
 
 import sys
 
+from .errors import ActionableError
 
-class ProviderError(Exception):
-    """A failure a person can act on: its message is the whole story."""
+
+class ProviderError(ActionableError):
+    """A provider failure a person can act on that is not an AWS error (e.g. the signer's key)."""
+
+    code = "Provider"
 
 
 class _TracebackShim:
@@ -23,7 +27,7 @@ class _TracebackShim:
 
     def format_exc(self, *args, **kwargs):
         exc = sys.exc_info()[1]
-        if isinstance(exc, ProviderError):
+        if isinstance(exc, ActionableError):
             return str(exc)
         return self._real.format_exc(*args, **kwargs)
 

@@ -11,7 +11,9 @@ from typing import Optional
 import pulumi
 from pulumi.dynamic import Resource
 
-from .engine import DEFAULT_PROFILE, validate_import
+from .aws import tag_value
+from .engine import validate_import
+from .options import ImportOptions
 from .provider import FACT_OUTPUTS, CaCertificateImportProvider
 
 
@@ -25,13 +27,22 @@ class CaCertificateImportArgs:
     rule_profile: Optional[pulumi.Input[str]] = None
     on_delete: Optional[pulumi.Input[str]] = None
     expiry_warning_days: Optional[pulumi.Input[int]] = None
+    adopt_owned_by: Optional[pulumi.Input[str]] = None
+
+
+def owner_of(resource_name: str) -> str:
+    """What this resource writes to its CA's pca-import:owner tag: `<project>/<stack>/<resource name>`."""
+    return tag_value(f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}")
 
 
 class CaCertificateImport(Resource):
     """Imports and keeps a CA certificate in an AWS Private CA; renewals update in place.
 
     Outputs: status, ca_type, key_algorithm, serial, not_before, not_after, sha256_fingerprint, subject,
-    issuer, certificate and certificate_chain (canonical, as imported), complete_chain.
+    issuer, certificate and certificate_chain (canonical, as imported), complete_chain, owner.
+
+    Ownership: the CA is tagged `pca-import:owner = <project>/<stack>/<resource name>`; a CA tagged with another
+    owner is refused at preview and at apply unless `adopt_owned_by` names that owner exactly.
     """
 
     certificate_authority_arn: pulumi.Output[str]
@@ -50,6 +61,8 @@ class CaCertificateImport(Resource):
     rule_profile: pulumi.Output[str]
     on_delete: pulumi.Output[str]
     expiry_warning_days: pulumi.Output[int]
+    adopt_owned_by: pulumi.Output[Optional[str]]
+    owner: pulumi.Output[str]
 
     def __init__(self, resource_name: str, args: CaCertificateImportArgs | None = None,
                  opts: pulumi.ResourceOptions | None = None, **kwargs):
@@ -61,9 +74,12 @@ class CaCertificateImport(Resource):
             "certificate_authority_arn": args.certificate_authority_arn,
             "certificate": args.certificate,
             "certificate_chain": args.certificate_chain,
-            "rule_profile": args.rule_profile or DEFAULT_PROFILE,
-            "on_delete": args.on_delete or "retain",
-            "expiry_warning_days": args.expiry_warning_days if args.expiry_warning_days is not None else 30,
+            # None means the default: the provider fills it in from ImportOptions, the one place defaults live
+            "rule_profile": args.rule_profile,
+            "on_delete": args.on_delete,
+            "expiry_warning_days": args.expiry_warning_days,
+            "adopt_owned_by": args.adopt_owned_by,
+            "owner": owner_of(resource_name),
             "complete_chain": None,
             **{k: None for k in FACT_OUTPUTS},
         }
@@ -76,8 +92,11 @@ def _warn_when_known(resource: CaCertificateImport, name: str, args: CaCertifica
         cert, chain, profile, days = values
         if not cert:
             return None
-        report = validate_import(cert, chain, profile=profile or DEFAULT_PROFILE,
-                                 expiry_warning_days=int(days if days is not None else 30))
+        options, problems = ImportOptions.from_props({"rule_profile": profile, "expiry_warning_days": days})
+        if problems:
+            return None  # the provider's check reports them
+        report = validate_import(cert, chain, profile=options.rule_profile,
+                                 expiry_warning_days=options.expiry_warning_days)
         for f in report.findings:
             if f.severity == "warning":
                 pulumi.log.warn(f"[{f.code}] {name}: {f.location}: {f.message}", resource=resource)

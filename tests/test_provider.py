@@ -222,3 +222,25 @@ def test_serialized_provider_is_a_small_reference():
     blob = serialize_provider(CaCertificateImportProvider())
     raw = base64.b64decode(blob)
     assert len(blob) < 300 and b"pca_import.provider" in raw and b"CaCertificateImportProvider" in raw
+
+
+def test_a_create_on_a_pending_ca_takes_four_calls_after_its_check(provider, calls):
+    """check (preview) reads the CSR once per CA and process; create then needs Describe, ListTags, the import
+    and the owner tag — no read-back of a first import."""
+    arn, csr = pca.create_ca("SUBORDINATE", "Four Calls CA")
+    p = props(arn, pca.external_sign(csr, OFFLINE_INTER), chain(OFFLINE_INTER, OFFLINE_ROOT), owner="p/s/four")
+    assert provider.check({}, p).failures == []
+    calls.reset()
+    outs = provider.create(p).outs
+    assert sum(calls.get().values()) <= 4, calls.get()
+    assert outs["status"] == "ACTIVE" and outs["certificate"] == provider.read(arn, outs).outs["certificate"]
+
+
+def test_the_readme_iam_list_names_every_action_the_adapter_calls():
+    import re
+    from pathlib import Path
+    from pca_import.aws import ACTIONS
+    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
+    iam = readme[readme.index("IAM for the import resource"):][:800]
+    listed = set(re.findall(r"`(?:acm-pca:)?([A-Z][A-Za-z]+)`", iam))
+    assert set(ACTIONS) <= listed, set(ACTIONS) - listed
