@@ -72,7 +72,9 @@ class CertInfo:
             return
         self.cert = cert
         try:
-            self.extensions = cert.extensions
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.extensions = cert.extensions
             self._ext_by_type = {type(e.value): e for e in self.extensions}
         except Exception as exc:  # noqa: BLE001 - duplicate or malformed extensions, unsupported name forms
             self.extension_error = _why(exc) or "unreadable extensions"

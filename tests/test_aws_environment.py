@@ -87,7 +87,7 @@ def test_missing_aws_extra_names_it(emulator_url):
 
 @pytest.mark.parametrize("module", ["werkzeug", "moto"])
 def test_missing_emulator_extra_names_it(module):
-    code, _, err = cli("emulator", "--port", "0", prelude=f"sys.modules[{module!r}] = None")
+    code, _, err = cli("emulator", "--port", "5999", prelude=f"sys.modules[{module!r}] = None")
     assert code == 2 and "install `pca-import[emulator]`" in err and module in err and "Traceback" not in err
 
 
