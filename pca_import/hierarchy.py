@@ -1,143 +1,20 @@
 """A declarative PKI hierarchy from stack config, built as Pulumi resources.
 
-`parse_hierarchy` is pure (config in, nodes or a clear error out). `build_pki` and `build_signer` are the
-two roles of the one Pulumi project: the PKI stack (Private CAs, their signer steps and imports) and the
-signer stack (an offline root that signs CSRs read from the PKI stack's outputs).
+The config schema and `parse_hierarchy` live in hierarchy_config.py (pure: config in, nodes or every mistake
+out) and are re-exported here. `build_pki` and `build_signer` are the two roles of the one Pulumi project: the
+PKI stack (Private CAs, their signer steps and imports) and the signer stack (an offline root that signs CSRs
+read from the PKI stack's outputs).
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from .signing import KEY_ALGORITHMS
+from .hierarchy_config import (MAX_DEPTH, NAME, HierarchyError, Node, parse_hierarchy,  # noqa: F401 (public)
+                               parse_signs, private_key_problems)
 
-MAX_DEPTH = 5
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 BACKENDS = ("boto3", "pulumi-aws")
-
-
-class HierarchyError(ValueError):
-    """A mistake in pca-import:hierarchy, phrased with the node, the field and the fix."""
-
-
-@dataclass
-class Node:
-    name: str
-    type: str
-    subject: dict[str, str]
-    key_algorithm: str = "EC_prime256v1"
-    parent: str | None = None          # a Private CA node that signs this one
-    signer: str = "pca"                # self (root), pca (parent), external (signer stack or files)
-    path_length: int | None = None
-    validity_days: int = 3650
-    arn: str | None = None             # an existing CA to adopt instead of creating one
-    certificate_file: str | None = None
-    chain_file: str | None = None
-    certificate: str | None = None     # the manual path in config: signed PEM pasted by a person
-    certificate_chain: str | None = None
-    on_delete: str = "retain"
-    rule_profile: str = "default"
-    expiry_warning_days: int = 30
-    children: list[str] = field(default_factory=list)
-
-
-def _err(i: int, name: str | None, msg: str) -> HierarchyError:
-    where = f"pca-import:hierarchy[{i}]" + (f" ({name})" if name else "")
-    return HierarchyError(f"{where}: {msg}")
-
-
-def parse_hierarchy(raw: Any) -> list[Node]:
-    """Validate the hierarchy config and return its nodes, parents before children."""
-    if not isinstance(raw, list) or not raw:
-        raise HierarchyError("pca-import:hierarchy must be a non-empty list of CAs (see README, 'Hierarchy config')")
-    nodes: dict[str, Node] = {}
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise _err(i, None, "each CA must be a mapping with at least `name` and `type`")
-        name = item.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
-            raise _err(i, None, f"`name` {name!r} must be lower-case letters, digits and dashes, starting with a letter")
-        if name in nodes:
-            raise _err(i, name, "this name is used twice: names must be unique")
-        known = {"name", "type", "subject", "keyAlgorithm", "parent", "signer", "pathLength", "validityDays", "arn",
-                 "certificateFile", "chainFile", "certificate", "certificateChain", "onDelete", "ruleProfile",
-                 "expiryWarningDays"}
-        unknown = set(item) - known
-        if unknown:
-            raise _err(i, name, f"unknown field(s) {', '.join(sorted(unknown))}: allowed are {', '.join(sorted(known))}")
-        ca_type = str(item.get("type", "")).upper()
-        if ca_type not in ("ROOT", "SUBORDINATE"):
-            raise _err(i, name, "`type` must be ROOT or SUBORDINATE")
-        subject = item.get("subject") or {"commonName": name}
-        if not isinstance(subject, dict) or "commonName" not in subject:
-            raise _err(i, name, "`subject` must be a mapping with at least commonName")
-        key_algorithm = item.get("keyAlgorithm", "EC_prime256v1")
-        if key_algorithm not in KEY_ALGORITHMS:
-            raise _err(i, name, f"`keyAlgorithm` {key_algorithm!r} is not supported: use one of {', '.join(KEY_ALGORITHMS)}")
-        parent, signer = item.get("parent"), item.get("signer")
-        if (item.get("certificate") or item.get("certificateFile")) and signer != "external":
-            raise _err(i, name, "`certificate`/`certificateFile` supply an externally signed certificate: "
-                                "add `signer: external` (a ROOT or a PCA-signed CA gets its certificate from Private CA)")
-        if ca_type == "ROOT":
-            if parent or (signer not in (None, "self")):
-                raise _err(i, name, "a ROOT signs itself: remove `parent`/`signer`")
-            signer = "self"
-        else:
-            if bool(parent) == (signer == "external"):
-                raise _err(i, name, "a SUBORDINATE needs exactly one of `parent: <name of a CA above>` or "
-                                    "`signer: external`")
-            signer = "external" if signer == "external" else "pca"
-        on_delete = item.get("onDelete", "retain")
-        if on_delete not in ("retain", "disable"):
-            raise _err(i, name, "`onDelete` must be retain or disable")
-        path_length = item.get("pathLength")
-        if path_length is not None and (not isinstance(path_length, int) or not 0 <= path_length <= 3):
-            raise _err(i, name, "`pathLength` must be 0, 1, 2 or 3 (the Private CA subordinate templates)")
-        nodes[name] = Node(name=name, type=ca_type, subject={k: str(v) for k, v in subject.items()},
-                           key_algorithm=key_algorithm, parent=parent, signer=signer, path_length=path_length,
-                           validity_days=int(item.get("validityDays", 3650 if ca_type == "ROOT" else 1825)),
-                           arn=item.get("arn"), certificate_file=item.get("certificateFile"),
-                           chain_file=item.get("chainFile"), certificate=item.get("certificate"),
-                           certificate_chain=item.get("certificateChain"), on_delete=on_delete,
-                           rule_profile=item.get("ruleProfile", "default"),
-                           expiry_warning_days=int(item.get("expiryWarningDays", 30)))
-    for i, n in enumerate(nodes.values()):
-        if n.parent is not None:
-            if n.parent not in nodes:
-                raise _err(i, n.name, f"`parent` {n.parent!r} is not a CA in this hierarchy: "
-                                      f"use one of {', '.join(k for k in nodes if k != n.name)}")
-            nodes[n.parent].children.append(n.name)
-    ordered: list[Node] = []
-    depth: dict[str, int] = {}
-
-    def visit(n: Node, seen: tuple[str, ...]) -> int:
-        if n.name in seen:
-            raise HierarchyError(f"pca-import:hierarchy: `parent` links form a cycle: {' -> '.join(seen + (n.name,))}")
-        if n.name not in depth:
-            depth[n.name] = 1 if n.parent is None else visit(nodes[n.parent], seen + (n.name,)) + 1
-            if depth[n.name] > MAX_DEPTH:
-                raise HierarchyError(f"pca-import:hierarchy: {n.name} would be level {depth[n.name]}; AWS Private CA "
-                                     f"allows at most {MAX_DEPTH} levels")
-            ordered.append(n)
-        return depth[n.name]
-
-    for n in nodes.values():
-        visit(n, ())
-
-    def height(n: Node) -> int:
-        return 0 if not n.children else 1 + max(height(nodes[c]) for c in n.children)
-
-    for n in ordered:
-        h = height(n)
-        if n.signer == "pca":
-            if n.path_length is None:
-                n.path_length = min(h, 3)
-            if n.path_length < h:
-                raise HierarchyError(f"pca-import:hierarchy: {n.name} has pathLength {n.path_length} but "
-                                     f"{h} level(s) of CAs below it: raise pathLength or flatten the hierarchy")
-    return ordered
 
 
 # ---- the PKI stack ----------------------------------------------------------------------------------
@@ -166,6 +43,20 @@ def _signed_outputs(stack_name: str | None) -> dict:
     if not stack_name:
         return {}
     return _stack_output(f"signer-{stack_name.replace('/', '-')}", stack_name, "signed")
+
+
+def refuse_keys_in_files(nodes: list[Node]) -> None:
+    """A manual certificate or chain file that holds a private key stops the program before anything is
+    registered: its content would otherwise become a resource input."""
+    problems = []
+    for n in nodes:
+        for key, path in (("certificateFile", n.certificate_file), ("chainFile", n.chain_file)):
+            problems += private_key_problems(
+                f"pca-import:hierarchy ({n.name}).{key}", _read_file(path),
+                fix=f"point `{key}` at the signed certificate's PEM file instead of {path}, and keep keys out "
+                    "of the project directory")
+    if problems:
+        raise HierarchyError(problems)
 
 
 def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | None = None) -> dict[str, Any]:
@@ -297,38 +188,72 @@ def build_signer(*, pki_stack: str, signer_certificate: str, signer_chain: str |
 
     from .offline_signer import OfflineSignedCertificate
 
+    settings = parse_signs(signs)
     csrs = _stack_output("pki", pki_stack, "external_csrs")
     chain = signer_certificate if not signer_chain else signer_certificate.rstrip("\n") + "\n" + signer_chain
     out: dict[str, Any] = {}
-    for name, opts in (signs or {}).items():
+    for name, opts in settings.items():
         csr = csrs.get(name)
         if not csr:
             pulumi.log.warn(f"{name}: no CSR in {pki_stack}'s external_csrs yet: run `pulumi up` on the PKI stack "
                             "first")
             continue
         s = OfflineSignedCertificate(f"{name}-signed", csr=csr, signer_certificate=signer_certificate,
-                                     validity_days=int(opts.get("validityDays", 1825)),
-                                     path_length=opts.get("pathLength"), renewal=int(opts.get("renewal", 0)))
+                                     validity_days=opts.validity_days, path_length=opts.path_length,
+                                     renewal=opts.renewal)
         out[name] = {"certificate": s.certificate, "chain": chain, "serial": s.serial}
     pulumi.export("signed", out)
     return out
 
 
+def _config_object(cfg, key: str):
+    """A structured config value, or a HierarchyError naming the key (never a traceback)."""
+    try:
+        return cfg.get_object(key)
+    except Exception:  # ConfigTypeError: not JSON/YAML structure
+        raise HierarchyError(f"pca-import:{key} must be a YAML list or mapping in the stack file "
+                             "(see README, 'Hierarchy config')") from None
+
+
+def _required(cfg, key: str, how: str) -> str:
+    value = cfg.get(key)
+    if not value:
+        raise HierarchyError(f"pca-import:{key} is not set: {how}")
+    return value
+
+
 def main() -> None:
-    """Entry point of the Pulumi program (__main__.py): dispatch on `pca-import:role`."""
+    """Entry point of the Pulumi program (__main__.py): dispatch on `pca-import:role`.
+
+    Config mistakes are shown as one error listing each of them, before any resource is registered."""
     import pulumi
     cfg = pulumi.Config("pca-import")
-    role = cfg.get("role") or "pki"
-    if role == "signer":
-        build_signer(pki_stack=cfg.require("pkiStack"), signer_certificate=cfg.require("signerCertificate"),
-                     signer_chain=cfg.get("signerChain"), signs=cfg.get_object("signs") or {})
-        return
-    if role != "pki":
-        raise HierarchyError(f"pca-import:role must be pki or signer, not {role!r}")
     try:
-        nodes = parse_hierarchy(cfg.require_object("hierarchy"))
+        role = cfg.get("role") or "pki"
+        if role == "signer":
+            certificate = _required(cfg, "signerCertificate", "`pulumi config set pca-import:signerCertificate "
+                                                              "< offline-root.pem`")
+            chain = cfg.get("signerChain")
+            leaked = (private_key_problems("pca-import:signerCertificate", certificate)
+                      + private_key_problems("pca-import:signerChain", chain))
+            if leaked:
+                raise HierarchyError(leaked)
+            signs = _config_object(cfg, "signs")
+            parse_signs(signs)
+            build_signer(pki_stack=_required(cfg, "pkiStack", "the PKI stack's name, e.g. "
+                                                             "organization/pca-import/pki"),
+                         signer_certificate=certificate, signer_chain=chain, signs=signs or {})
+            return
+        if role != "pki":
+            raise HierarchyError(f"pca-import:role must be pki or signer, not {role!r}")
+        nodes = parse_hierarchy(_config_object(cfg, "hierarchy"))
+        backend = cfg.get("caBackend") or "boto3"
+        if backend not in BACKENDS:
+            raise HierarchyError(f"pca-import:caBackend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        refuse_keys_in_files(nodes)
     except HierarchyError as exc:
         import sys
-        pulumi.log.error(f"pca-import: {exc}")
+        for problem in exc.problems:
+            pulumi.log.error(f"pca-import: {problem}")
         sys.exit(32)  # the language host's "message already shown" code: no traceback
-    build_pki(nodes, backend=cfg.get("caBackend") or "boto3", signer_stack=cfg.get("signerStack"))
+    build_pki(nodes, backend=backend, signer_stack=cfg.get("signerStack"))
