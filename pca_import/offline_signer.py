@@ -1,40 +1,47 @@
 """The external signer step: an offline CA signs Private CA CSRs.
 
 `OfflineSignedCertificate` signs one CSR once and keeps the result (a stable serial and validity, so the
-PKI stack sees no change on every run). The signing key is **not an input**: the provider reads it from
-the stack's secret config (`pca-import:signerKey`) inside the provider process, so it never reaches state,
-outputs or logs. Changing `renewal` (or the CSR) signs again: same key, new certificate — the PKI stack
-then renews in place.
+PKI stack sees no change on every run). The signing key is **not an input**: the provider reads it inside
+its own process (signer_key.py: from a key file or the environment, which keeps it out of state entirely, or
+from the stack's secret config). A missing or damaged key fails at preview with a message naming its source
+and the fix. Changing `renewal` (or the CSR) signs again: same key, new certificate — the PKI stack then
+renews in place.
 """
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import pulumi
 from cryptography import x509
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
-from .facts import spki_der
-from .signing import load_private_key, pem, sign_csr
 from .provider_errors import ProviderError
+from .signer_key import KEY_CONFIG, KEY_FILE_CONFIG, SignerKeyError, signer_key
+from .signing import pem, sign_csr
 
-KEY_CONFIG = "pca-import:signerKey"
+__all__ = ["KEY_CONFIG", "OfflineSignedCertificate", "OfflineSignerProvider"]
 
 
 class OfflineSignerProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def __init__(self) -> None:
-        self._key_pem: str | None = None
+        self._config: dict[str, str | None] = {}
 
     def configure(self, req) -> None:
-        self._key_pem = req.config.get(KEY_CONFIG)  # plaintext only in this process's memory
+        # plaintext only in this process's memory; the object pickled into state carries nothing
+        self._config = {k: req.config.get(k) for k in (KEY_CONFIG, KEY_FILE_CONFIG)}
 
     def __getstate__(self):
         return {}
 
     def __setstate__(self, state):
-        self._key_pem = None
+        self._config = {}
+
+    def _key(self, signer_certificate: str | None):
+        """The signer key, checked against the signer certificate (the provider runs in the project dir)."""
+        return signer_key(self._config.get, signer_certificate, os.environ, project_dir=os.getcwd())
 
     def check(self, _olds, news):
         from pulumi.dynamic import CheckFailure, CheckResult
@@ -45,6 +52,12 @@ class OfflineSignerProvider(ResourceProvider):
                 x509.load_pem_x509_csr(csr.encode())
             except ValueError:
                 failures.append(CheckFailure("csr", "csr is not a PEM certificate signing request"))
+        cert = news.get("signer_certificate")
+        if isinstance(cert, str):  # a failure on no property: the engine prints no input value with it
+            try:
+                self._key(cert)
+            except SignerKeyError as exc:
+                failures.append(CheckFailure("", str(exc)))
         return CheckResult(news, failures)
 
     def diff(self, _id, olds, news):
@@ -53,14 +66,11 @@ class OfflineSignerProvider(ResourceProvider):
         return DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
 
     def create(self, props):
-        if not self._key_pem:
-            raise ProviderError(f"the signer key is missing: set it with `pulumi config set --secret {KEY_CONFIG} "
-                            "< offline-root.key` on the signer stack")
-        key = load_private_key(self._key_pem)
+        try:
+            key = self._key(props["signer_certificate"])
+        except SignerKeyError as exc:
+            raise ProviderError(str(exc)) from None
         issuer = x509.load_pem_x509_certificate(props["signer_certificate"].encode())
-        if spki_der(key.public_key()) != spki_der(issuer.public_key()):
-            raise ProviderError(f"{KEY_CONFIG} is not the key of pca-import:signerCertificate "
-                            f"({issuer.subject.rfc4514_string()}): set the matching pair")
         csr = x509.load_pem_x509_csr(props["csr"].encode())
         path_length = props.get("path_length")
         cert = sign_csr(csr, issuer, key, path_length=None if path_length is None else int(path_length),
@@ -73,7 +83,7 @@ class OfflineSignerProvider(ResourceProvider):
 
 
 class OfflineSignedCertificate(Resource):
-    """One CSR signed by the offline CA whose key is in the stack's secret config."""
+    """One CSR signed by the offline CA (its key is read by the provider, never an input)."""
 
     certificate: pulumi.Output[str]
     serial: pulumi.Output[str]
