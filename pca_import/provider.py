@@ -58,6 +58,12 @@ def _location_property(location: str) -> str:
     return "certificate"
 
 
+def holds_private_key(value: Any) -> bool:
+    """A PEM private key in an input (ENC004): failures about that input must not name it as their property,
+    because the engine prints a named property's value with the failure."""
+    return isinstance(value, str) and "-----BEGIN" in value and "PRIVATE KEY-----" in value
+
+
 def _log(message: str) -> None:
     # pulumi.log cannot be used inside a dynamic provider; stderr reaches the engine's log.
     print(f"pca-import: {message}", file=sys.stderr, flush=True)
@@ -130,6 +136,7 @@ class CaCertificateImportProvider(AwsProvider):
             return CheckResult(news, failures)
         certificate = news.get("certificate")
         chain = None if chain_unknown else news.get("certificate_chain")
+        secret = {k for k in ("certificate", "certificate_chain") if holds_private_key(news.get(k))}
         report = None
         if live:
             report = self._live_report(arn, certificate, chain, options, _known(news, "owner"), failures,
@@ -140,7 +147,8 @@ class CaCertificateImportProvider(AwsProvider):
         for f in report.findings:
             if f.severity != "error":
                 continue
-            failures.append(CheckFailure(_location_property(f.location), f"[{f.code}] {f.location}: {f.message}"))
+            prop = _location_property(f.location)
+            failures.append(CheckFailure("" if prop in secret else prop, f"[{f.code}] {f.location}: {f.message}"))
         return CheckResult(news, failures)
 
     def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,

@@ -244,3 +244,20 @@ def test_the_readme_iam_list_names_every_action_the_adapter_calls():
     iam = readme[readme.index("IAM for the import resource"):][:800]
     listed = set(re.findall(r"`(?:acm-pca:)?([A-Z][A-Za-z]+)`", iam))
     assert set(ACTIONS) <= listed, set(ACTIONS) - listed
+
+
+def test_a_private_key_in_an_input_fails_check_on_no_property(provider):
+    """ENC004 and every other failure about an input holding a key go on no property: the engine prints a
+    named property's value with its failure, and this value is a private key."""
+    from certfactory import private_key_pem
+    key_pem = private_key_pem("Offline Root")
+    arn = "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/x"
+    provider._live_checks = False
+    for holder, p in (("certificate", props(arn, OFFLINE_INTER.pem + key_pem, OFFLINE_ROOT.pem)),
+                      ("certificate_chain", props(arn, OFFLINE_INTER.pem, OFFLINE_ROOT.pem + key_pem)),
+                      ("certificate", props(arn, key_pem))):
+        failures = provider.check({}, p).failures
+        assert "ENC004" in " ".join(f.reason for f in failures)
+        assert holder not in {f.property for f in failures}
+        assert "" in {f.property for f in failures}
+        assert not any(line in f.reason for f in failures for line in key_pem.splitlines()[1:-1])
