@@ -239,9 +239,10 @@ def _private_keys(value: Any, path: str = "") -> list[str]:
     return []
 
 
-_KEY_IN_CONFIG = ("remove it from the stack config — only certificates belong here; a key in config is copied into "
-                  "the state checkpoint and its backups. If the file was committed or shared, treat the key as "
-                  "exposed and replace it")
+_KEY_IN_CONFIG = ("remove it from the stack config — only certificates belong here. Nothing was registered, but "
+                  "Pulumi records the stack config of every `up` in the backend's update history: if the file was "
+                  "committed or shared, or an `up --skip-preview` ran with it, treat the key as exposed and "
+                  "replace it")
 
 
 def private_key_problems(prefix: str, value: Any, fix: str = _KEY_IN_CONFIG) -> list[str]:
@@ -258,7 +259,8 @@ def parse_hierarchy(raw: Any) -> list[Node]:
     Raises one HierarchyError listing every mistake found."""
     if not isinstance(raw, list) or not raw:
         raise HierarchyError("pca-import:hierarchy must be a non-empty list of CAs (see README, 'Hierarchy config')")
-    secrets = private_key_problems("pca-import:hierarchy", raw)
+    secrets = [line for i, item in enumerate(raw) for line in private_key_problems(
+        _where(f"pca-import:hierarchy[{i}]", _valid_name(item)), item)]
     if secrets:  # nothing else is checked: the fix is to take the key out first
         raise HierarchyError(secrets)
     problems: list[str] = []
@@ -270,7 +272,7 @@ def parse_hierarchy(raw: Any) -> list[Node]:
         if not isinstance(item, dict):
             problems.append(f"{prefix}: each CA must be a mapping with at least `name` and `type` ({_got(item)})")
             continue
-        name = item.get("name") if isinstance(item.get("name"), str) and NAME.match(item["name"]) else None
+        name = _valid_name(item)
         try:
             ca = CaConfig.model_validate(item)
         except ValidationError as exc:
@@ -287,6 +289,11 @@ def parse_hierarchy(raw: Any) -> list[Node]:
     if problems:
         raise HierarchyError(problems)
     return _ordered(nodes)
+
+
+def _valid_name(item: Any) -> str | None:
+    name = item.get("name") if isinstance(item, dict) else None
+    return name if isinstance(name, str) and NAME.match(name) else None
 
 
 def _node(ca: CaConfig) -> Node:

@@ -136,11 +136,11 @@ KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIExampleExampleExampleExample=\n-
 
 
 @pytest.mark.parametrize("entry, where", [
-    ({"certificate": KEY}, "pca-import:hierarchy[1].certificate"),
+    ({"certificate": KEY}, "pca-import:hierarchy[1] (partner).certificate"),
     ({"certificateChain": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" + KEY},
-     "pca-import:hierarchy[1].certificateChain"),
-    ({"subject": {"commonName": KEY}}, "pca-import:hierarchy[1].subject.commonName"),
-    ({"notes": ["ok", KEY]}, "pca-import:hierarchy[1].notes[1]"),
+     "pca-import:hierarchy[1] (partner).certificateChain"),
+    ({"subject": {"commonName": KEY}}, "pca-import:hierarchy[1] (partner).subject.commonName"),
+    ({"notes": ["ok", KEY]}, "pca-import:hierarchy[1] (partner).notes[1]"),
 ])
 def test_a_private_key_anywhere_in_the_hierarchy_is_refused_without_repeating_it(entry, where):
     problems = _problems([ROOT, {"name": "partner", "type": "SUBORDINATE", "signer": "external",
