@@ -256,4 +256,10 @@ def main() -> None:
         for problem in exc.problems:
             pulumi.log.error(f"pca-import: {problem}")
         sys.exit(32)  # the language host's "message already shown" code: no traceback
-    build_pki(nodes, backend=backend, signer_stack=cfg.get("signerStack"))
+    from .aws import AwsError
+    try:
+        build_pki(nodes, backend=backend, signer_stack=cfg.get("signerStack"))
+    except AwsError as exc:  # reading an adopted CA's CSR at program time: the message names the CA and fix
+        import sys
+        pulumi.log.error(f"pca-import: {exc}")
+        sys.exit(32)
