@@ -64,14 +64,31 @@ class HeldReplyProxy:
         self.server.shutdown()
 
 
+def _kill_up_when_seen(proj: LocalProject, proxy: HeldReplyProxy) -> None:
+    """`pulumi up` on stack pki, killed with SIGKILL while the held request's reply is pending."""
+    up = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--stack", "pki"],
+                          cwd=proj.dir, env=proj.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          start_new_session=True)
+    try:
+        assert proxy.seen.wait(180), "the request never reached AWS"
+        os.killpg(up.pid, signal.SIGKILL)  # pulumi, its language host and provider: the whole group it started
+        up.wait(30)
+    finally:
+        proxy.stop()
+
+
+def _aws_env(emulator_url: str) -> dict[str, str]:
+    return {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
 def _pending(proj: LocalProject, stack: str) -> list:
     state = json.loads(proj.pulumi("stack", "export", stack=stack).stdout)
     return state["deployment"].get("pending_operations") or []
 
 
 def test_up_killed_after_the_import_converges_with_the_documented_commands(tmp_path, emulator_url, calls):
-    aws = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    aws = _aws_env(emulator_url)
     proxy = HeldReplyProxy(emulator_url, "ImportCertificateAuthorityCertificate")
     proj = LocalProject(tmp_path / "w", engine_bin(), {**aws, "AWS_ENDPOINT_URL": proxy.url})
     key = new_key()
@@ -87,15 +104,7 @@ def test_up_killed_after_the_import_converges_with_the_documented_commands(tmp_p
         {"name": "partner", "type": "SUBORDINATE", "signer": "external", "arn": arn,
          "certificateFile": str(tmp_path / "partner.pem"), "chainFile": str(tmp_path / "chain.pem")}])
     calls.reset()
-    up = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--stack", "pki"],
-                          cwd=proj.dir, env=proj.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                          start_new_session=True)
-    try:
-        assert proxy.seen.wait(180), "the import call never reached AWS"
-        os.killpg(up.pid, signal.SIGKILL)  # pulumi, its language host and provider: the whole group it started
-        up.wait(30)
-    finally:
-        proxy.stop()
+    _kill_up_when_seen(proj, proxy)
     proj.env["AWS_ENDPOINT_URL"] = emulator_url  # from now on straight to AWS
     assert pca.status(arn) == "ACTIVE"  # AWS accepted the import; the engine never heard back
     assert [op["type"] for op in _pending(proj, "pki")] == ["creating"]
@@ -118,4 +127,37 @@ def test_up_killed_after_the_import_converges_with_the_documented_commands(tmp_p
     assert cas["partner"]["serial"] == format(x509.load_pem_x509_certificate(cert.encode()).serial_number, "x")
     proj.pulumi("preview", "--expect-no-changes", stack="pki")
     proj.pulumi("refresh", "--yes", "--expect-no-changes", "--skip-preview", stack="pki")
+    assert _pending(proj, "pki") == []
+
+
+def test_up_killed_while_creating_a_ca_converges_by_adopting_it(tmp_path, emulator_url):
+    """The interrupted step created a CA in AWS that state does not know: after clearing the pending create,
+    the README adopts it by `arn` instead of creating a second one."""
+    aws = _aws_env(emulator_url)
+    proxy = HeldReplyProxy(emulator_url, "CreateCertificateAuthority")
+    proj = LocalProject(tmp_path / "w", engine_bin(), {**aws, "AWS_ENDPOINT_URL": proxy.url})
+    cn = "Interrupted Create Root"
+    root = {"name": "root", "type": "ROOT", "subject": {"commonName": cn}}
+    proj.init_stack("pki")
+    proj.edit_config("pki", lambda c: c.pop("pca-import:signerStack"))
+    proj.set_object("pki", "pca-import:hierarchy", [root])
+    _kill_up_when_seen(proj, proxy)
+    proj.env["AWS_ENDPOINT_URL"] = emulator_url
+
+    def cas_named() -> list[dict]:
+        listed = pca.client().list_certificate_authorities()["CertificateAuthorities"]
+        return [c for c in listed
+                if c["CertificateAuthorityConfiguration"]["Subject"].get("CommonName") == cn]
+
+    orphans = cas_named()
+    assert [c["Status"] for c in orphans] == ["PENDING_CERTIFICATE"]
+    assert [op["type"] for op in _pending(proj, "pki")] == ["creating"]
+    proj.pulumi("cancel", "--yes", stack="pki")
+    proj.pulumi("refresh", "--yes", "--clear-pending-creates", "--skip-preview", stack="pki")
+    proj.set_object("pki", "pca-import:hierarchy", [{**root, "arn": orphans[0]["Arn"]}])
+    proj.up("pki")
+
+    assert [(c["Arn"], c["Status"]) for c in cas_named()] == [(orphans[0]["Arn"], "ACTIVE")]
+    assert proj.outputs("pki")["cas"]["root"]["arn"] == orphans[0]["Arn"]
+    proj.pulumi("preview", "--expect-no-changes", stack="pki")
     assert _pending(proj, "pki") == []
