@@ -112,9 +112,14 @@ def test_up_killed_after_the_import_converges_with_the_documented_commands(tmp_p
     locked = proj.pulumi("up", "--yes", "--skip-preview", stack="pki", check=False)
     assert locked.returncode != 0 and "pulumi cancel" in locked.stdout + locked.stderr
 
-    # The README's commands, as a person types them:
     proj.pulumi("cancel", "--yes", stack="pki")
-    proj.pulumi("refresh", "--yes", "--clear-pending-creates", "--skip-preview", stack="pki")
+    proj.pulumi("refresh", "--yes", "--skip-preview", stack="pki")  # non-interactive, without the flag:
+    assert len(_pending(proj, "pki")) == 1                           # the pending create stays
+    # The README's manual equivalent of --clear-pending-creates (the other test uses the flag):
+    state = json.loads(proj.pulumi("stack", "export", stack="pki").stdout)
+    state["deployment"].pop("pending_operations")
+    (tmp_path / "s.json").write_text(json.dumps(state))
+    proj.pulumi("stack", "import", "--file", str(tmp_path / "s.json"), stack="pki")
     assert _pending(proj, "pki") == []
     out = proj.up("pki")
     assert "already holds this certificate: recorded without an import call" in out.stdout + out.stderr
@@ -151,6 +156,10 @@ def test_up_killed_while_creating_a_ca_converges_by_adopting_it(tmp_path, emulat
 
     orphans = cas_named()
     assert [c["Status"] for c in orphans] == ["PENDING_CERTIFICATE"]
+    import jmespath  # the README's `aws acm-pca list-certificate-authorities --query` finds it
+    query = ("CertificateAuthorities[?Status=='PENDING_CERTIFICATE']"
+             ".[Arn,CertificateAuthorityConfiguration.Subject.CommonName]")
+    assert [orphans[0]["Arn"], cn] in jmespath.search(query, pca.client().list_certificate_authorities())
     assert [op["type"] for op in _pending(proj, "pki")] == ["creating"]
     proj.pulumi("cancel", "--yes", stack="pki")
     proj.pulumi("refresh", "--yes", "--clear-pending-creates", "--skip-preview", stack="pki")

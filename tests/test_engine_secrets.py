@@ -204,7 +204,16 @@ def test_a_damaged_or_misplaced_signer_key_fails_at_preview_with_the_fix(signer_
         code, _ = _run(w.proj, "signer", "preview", env={"PCA_IMPORT_SIGNER_KEY_FILE": str(encrypted),
                                                          "PCA_IMPORT_SIGNER_KEY_PASSPHRASE": "s3cret"})
         assert code == 0
+        w.proj.config_set("signer", "pca-import:signerKeyFile", str(w.key_file))  # the config form of the path
+        code, text = _run(w.proj, "signer", "preview", env={"PCA_IMPORT_SIGNER_KEY_FILE": ""})
+        assert code == 0, text
+        w.proj.pulumi("config", "rm", "pca-import:signerKeyFile", stack="signer")
+        w.proj.config_set("signer", "pca-import:signerCertificate", w.root.pem + w.key_pem)  # pasted with it
+        code, text = _run(w.proj, "signer", "preview")
+        assert code != 0 and "pca-import:signerCertificate: holds a private key" in text, text
+        assert echoes(text, w.key_pem) == 0
     finally:
+        w.proj.config_set("signer", "pca-import:signerCertificate", w.root.pem)
         inside.unlink()
         w.proj.edit_config("signer", lambda c: c["pca-import:signs"]["partner"].update(renewal=0))
 

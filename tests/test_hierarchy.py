@@ -162,3 +162,16 @@ def test_signer_stack_signs_are_validated_too():
         "pca-import:signs.partner.renewal: is too small (got -1): use a whole number >= 0 without quotes; bump it "
         "to sign again",
         "pca-import:signs.b: must be a mapping (got 'x')"]
+
+
+def test_a_certificate_file_that_holds_a_key_is_refused_without_repeating_it(tmp_path):
+    from pca_import.hierarchy import refuse_keys_in_files
+    (tmp_path / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" + KEY)
+    nodes = parse_hierarchy([{"name": "partner", "type": "SUBORDINATE", "signer": "external",
+                              "certificateFile": str(tmp_path / "cert.pem"), "chainFile": str(tmp_path / "none")}])
+    with pytest.raises(HierarchyError) as info:
+        refuse_keys_in_files(nodes)
+    assert info.value.problems == [
+        "pca-import:hierarchy (partner).certificateFile: holds a private key (a `-----BEGIN ... PRIVATE KEY-----` "
+        f"block): point `certificateFile` at the signed certificate's PEM file instead of {tmp_path}/cert.pem, and "
+        "keep keys out of the project directory"]
