@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,7 +88,13 @@ def main() -> int:
         offline = offline_root()
         cert_pem, key_pem = offline
         proj.config_set("signer", "pca-import:signerCertificate", cert_pem)
-        proj.config_set("signer", "pca-import:signerKey", key_pem, secret=True)
+        # The offline key as a file outside the project, read by the signer's provider: it never enters
+        # Pulumi config or state (README: "The signer key").
+        keys = tempfile.TemporaryDirectory(prefix="pca-import-demo-key-")
+        key_file = Path(keys.name) / "offline-root.key"
+        key_file.write_text(key_pem)
+        key_file.chmod(0o600)
+        proj.env["PCA_IMPORT_SIGNER_KEY_FILE"] = str(key_file)
         step("pulumi up: PKI stack (root and issuing CA; partner awaits its signature)")
         proj.up("pki")
         step("pulumi up: signer stack (the offline root signs the partner CSR)")
