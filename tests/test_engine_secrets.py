@@ -236,6 +236,8 @@ def test_a_signer_key_in_secret_config_is_in_state_encrypted(signer_world):
     assert code == 0, text
     assert echoes(text, key_pem) == 0
     assert backend_echoes(proj, key_pem) == {}  # no plaintext in any file: ciphertext only
+    records = [json.loads(f.read_text()) for f in proj.state.glob(".pulumi/history/*/signer-cfg/*.history.json")]
+    assert records and all("secure" in r["config"]["pca-import:signerKey"] for r in records)  # history: encrypted
     state = json.loads(proj.pulumi("stack", "export", stack="signer-cfg").stdout)
     providers = [r for r in state["deployment"]["resources"] if r["type"] == "pulumi:providers:pulumi-python"]
     assert providers and "pca-import:signerKey" in json.dumps(providers[0]["inputs"])
