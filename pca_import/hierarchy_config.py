@@ -267,12 +267,15 @@ def parse_hierarchy(raw: Any) -> list[Node]:
     allowed = [to_camel(f) for f in CaConfig.model_fields]
     nodes: dict[str, Node] = {}
     positions: dict[str, int] = {}
+    links: list[tuple[int, str | None, str]] = []  # (position, name, parent) of every entry, valid or not
     for i, item in enumerate(raw):
         prefix = f"pca-import:hierarchy[{i}]"
         if not isinstance(item, dict):
             problems.append(f"{prefix}: each CA must be a mapping with at least `name` and `type` ({_got(item)})")
             continue
         name = _valid_name(item)
+        if isinstance(item.get("parent"), str) and item["parent"]:
+            links.append((i, name, item["parent"]))
         try:
             ca = CaConfig.model_validate(item)
         except ValidationError as exc:
@@ -285,7 +288,7 @@ def parse_hierarchy(raw: Any) -> list[Node]:
             continue
         positions[ca.name] = i
         nodes[ca.name] = _node(ca)
-    problems += _check_links(nodes, positions)
+    problems += _check_links(nodes, positions, links)
     if problems:
         raise HierarchyError(problems)
     return _ordered(nodes)
@@ -307,18 +310,18 @@ def _node(ca: CaConfig) -> Node:
                 expiry_warning_days=ca.expiry_warning_days)
 
 
-def _check_links(nodes: dict[str, Node], positions: dict[str, int]) -> list[str]:
-    """Parents that exist (and are Private CAs), no cycles, depth and path lengths; fills `children`."""
+def _check_links(nodes: dict[str, Node], positions: dict[str, int],
+                 links: list[tuple[int, str | None, str]]) -> list[str]:
+    """Parents that exist (for every entry, even one with mistakes of its own), then for the valid entries no
+    cycles, depth and path lengths; fills `children`."""
     problems = []
+    for i, name, parent in links:
+        if parent not in positions:
+            others = [k for k in positions if k != name]
+            problems.append(f"{_where(f'pca-import:hierarchy[{i}]', name)}: `parent` {parent!r} is not a CA in this "
+                            f"hierarchy: use one of {', '.join(others) or '(none: add the parent CA first)'}")
     for n in nodes.values():
-        if n.parent is None:
-            continue
-        where = _where(f"pca-import:hierarchy[{positions[n.name]}]", n.name)
-        if n.parent not in positions:
-            others = [k for k in positions if k != n.name]
-            problems.append(f"{where}: `parent` {n.parent!r} is not a CA in this hierarchy: "
-                            f"use one of {', '.join(others) or '(none: add the parent CA first)'}")
-        elif n.parent in nodes:
+        if n.parent in nodes:
             nodes[n.parent].children.append(n.name)
     if problems:
         return problems

@@ -175,3 +175,16 @@ def test_a_certificate_file_that_holds_a_key_is_refused_without_repeating_it(tmp
         "pca-import:hierarchy (partner).certificateFile: holds a private key (a `-----BEGIN ... PRIVATE KEY-----` "
         f"block): point `certificateFile` at the signed certificate's PEM file instead of {tmp_path}/cert.pem, and "
         "keep keys out of the project directory"]
+
+
+def test_the_readme_example_is_what_a_person_sees():
+    """README, 'Hierarchy config': four mistakes in three entries, one message each."""
+    import re
+    readme = open(f"{ROOT_DIR}/README.md").read()
+    block = readme[readme.index("Every mistake is reported at once"):readme.index("Depth is limited to 5 levels.")]
+    shown = [line.strip() for line in block.splitlines() if line.startswith("    pca-import:hierarchy")]
+    problems = _problems([
+        {"name": "root", "type": "ROOT", "validityDays": "abc"},
+        {"name": "issuing", "type": "SUBORDINATE", "parent": "rot", "pathLength": True},
+        {"name": "partner", "type": "SUBORDINATE", "signer": "external", "certificate": 123}])
+    assert problems == shown and len(shown) == 4 and not re.search(r"Traceback|File \"", "\n".join(problems))
