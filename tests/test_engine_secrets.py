@@ -188,8 +188,10 @@ def test_a_damaged_or_misplaced_signer_key_fails_at_preview_with_the_fix(signer_
     damaged.write_text(w.key_pem.replace(_body(w.key_pem)[1], _body(w.key_pem)[1][::-1]))
     cases = [
         ({"PCA_IMPORT_SIGNER_KEY_FILE": str(inside)}, "is inside the project directory"),
-        ({"PCA_IMPORT_SIGNER_KEY_FILE": str(other)}, "PCA_IMPORT_SIGNER_KEY_FILE is not the key of "
-                                                     "pca-import:signerCertificate (CN=File Key Root)"),
+        ({"PCA_IMPORT_SIGNER_KEY_FILE": str(other)}, "resource 'partner-signed' has a problem: "
+                                                     "PCA_IMPORT_SIGNER_KEY_FILE is not the key of "
+                                                     "pca-import:signerCertificate (CN=File Key Root): set the "
+                                                     "matching pair"),
         ({"PCA_IMPORT_SIGNER_KEY_FILE": str(encrypted)}, "is encrypted: set PCA_IMPORT_SIGNER_KEY_PASSPHRASE"),
         ({"PCA_IMPORT_SIGNER_KEY_FILE": str(damaged)}, "is not a readable private key (the PEM body is damaged)"),
         ({"PCA_IMPORT_SIGNER_KEY_FILE": str(tmp_path / "missing.key")}, "cannot read"),
