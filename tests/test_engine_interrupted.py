@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -67,14 +68,46 @@ class HeldReplyProxy:
 def _kill_up_when_seen(proj: LocalProject, proxy: HeldReplyProxy) -> None:
     """`pulumi up` on stack pki, killed with SIGKILL while the held request's reply is pending."""
     up = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--stack", "pki"],
-                          cwd=proj.dir, env=proj.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                          start_new_session=True)
+                          cwd=proj.dir, env=proj.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert proxy.seen.wait(180), "the request never reached AWS"
-        os.killpg(up.pid, signal.SIGKILL)  # pulumi, its language host and provider: the whole group it started
+        # pulumi and everything it started, at once, as when a CI runner dies: the language host and the
+        # providers run in process groups of their own, so the group alone would leave them orphaned
+        tree = [up.pid] + _descendants(up.pid)
+        for pid in tree:
+            os.kill(pid, signal.SIGKILL)
         up.wait(30)
     finally:
         proxy.stop()
+    time.sleep(0.5)
+    assert not [pid for pid in tree if _alive(pid)], "a process of the killed `pulumi up` survived"
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _aws_env(emulator_url: str) -> dict[str, str]:
