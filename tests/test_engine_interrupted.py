@@ -194,8 +194,8 @@ def test_up_killed_while_creating_a_ca_converges_by_adopting_it(tmp_path, emulat
              ".[Arn,CertificateAuthorityConfiguration.Subject.CommonName]")
     assert [orphans[0]["Arn"], cn] in jmespath.search(query, pca.client().list_certificate_authorities())
     assert [op["type"] for op in _pending(proj, "pki")] == ["creating"]
-    proj.pulumi("cancel", "--yes", stack="pki")
-    proj.pulumi("refresh", "--yes", "--clear-pending-creates", "--skip-preview", stack="pki")
+    proj.pulumi("cancel", "--yes", stack="pki")                       # the README's commands
+    proj.pulumi("refresh", "--yes", "--clear-pending-creates", stack="pki")
     proj.set_object("pki", "pca-import:hierarchy", [{**root, "arn": orphans[0]["Arn"]}])
     proj.up("pki")
 
