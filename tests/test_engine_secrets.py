@@ -248,3 +248,18 @@ def test_a_signer_key_in_secret_config_is_in_state_encrypted(signer_world):
     grpc_log = Path(proj.work) / "grpc-cfg.log"
     _run(proj, "signer-cfg", "preview", env={"PCA_IMPORT_SIGNER_KEY_FILE": "", "PULUMI_DEBUG_GRPC": str(grpc_log)})
     assert echoes(grpc_log.read_text(), key_pem) > 0
+
+    # Moving to a key file (README): after `config rm` and one `up`, the checkpoint no longer holds the key;
+    # the history and backups of the earlier updates keep their encrypted copies.
+    key_file = Path(proj.work).parent / "cfg-offline-root.key"
+    key_file.write_text(key_pem)
+    proj.pulumi("config", "rm", "pca-import:signerKey", stack="signer-cfg")
+    code, text = _run(proj, "signer-cfg", "up", "--yes", "--skip-preview",
+                      env={"PCA_IMPORT_SIGNER_KEY_FILE": str(key_file)})
+    assert code == 0, text
+    shown = proj.pulumi("stack", "export", "--show-secrets", stack="signer-cfg").stdout
+    assert echoes(shown, key_pem) == 0 and "pca-import:signerKey" not in shown
+    older = sorted(str(f.relative_to(proj.state)) for f in proj.state.rglob("*signer-cfg*")
+                   if f.is_file() and "pca-import:signerKey" in f.read_text())
+    print("files still holding the encrypted key:", older)
+    assert older and not any(f.endswith("signer-cfg.json") and "/stacks/" in f for f in older), older
