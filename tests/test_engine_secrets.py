@@ -261,5 +261,4 @@ def test_a_signer_key_in_secret_config_is_in_state_encrypted(signer_world):
     assert echoes(shown, key_pem) == 0 and "pca-import:signerKey" not in shown
     older = sorted(str(f.relative_to(proj.state)) for f in proj.state.rglob("*signer-cfg*")
                    if f.is_file() and "pca-import:signerKey" in f.read_text())
-    print("files still holding the encrypted key:", older)
     assert older and not any(f.endswith("signer-cfg.json") and "/stacks/" in f for f in older), older
