@@ -21,7 +21,7 @@ from typing import Callable, Mapping
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, mldsa, rsa
 
 from .facts import spki_der
 
@@ -31,7 +31,8 @@ ENV_KEY = "PCA_IMPORT_SIGNER_KEY"
 ENV_KEY_FILE = "PCA_IMPORT_SIGNER_KEY_FILE"
 ENV_PASSPHRASE = "PCA_IMPORT_SIGNER_KEY_PASSPHRASE"
 CERT_CONFIG = "pca-import:signerCertificate"
-SIGNER_KEY_TYPES = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
+SIGNER_KEY_TYPES = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey,
+                    mldsa.MLDSA87PrivateKey)  # what signing.sign_csr signs with
 MAX_KEY_FILE = 64 * 1024
 
 HOW_TO_SET = (f"keep it out of state with `export {ENV_KEY_FILE}=/secure/offline-root.key` before `pulumi up` (or "
@@ -136,10 +137,10 @@ def load_key(source: KeySource, environ: Mapping[str, str] = os.environ):
                              "intact)") from None
     except Exception:  # cryptography raises UnsupportedAlgorithm for key types it cannot read
         raise SignerKeyError(f"{name} is a private key of a kind that cannot be read here: the offline signer "
-                             "signs with an RSA or EC key") from None
+                             "signs with an RSA, EC or ML-DSA key") from None
     if not isinstance(key, SIGNER_KEY_TYPES):
-        raise SignerKeyError(f"{name} is {_describe(key)}: the offline signer signs with an RSA or EC key, the "
-                             f"key of the certificate in {CERT_CONFIG}")
+        raise SignerKeyError(f"{name} is {_describe(key)}: the offline signer signs with an RSA, EC or ML-DSA "
+                             f"key, the key of the certificate in {CERT_CONFIG}")
     return key
 
 

@@ -64,7 +64,7 @@ def test_a_der_key_file_is_read(tmp_path):
     (private_key_pem("other"), f"{KEY_CONFIG} is not the key of pca-import:signerCertificate (CN=Signer Root)"),
     (ed25519.Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
-     f"{KEY_CONFIG} is an Ed25519 key: the offline signer signs with an RSA or EC key"),
+     f"{KEY_CONFIG} is an Ed25519 key: the offline signer signs with an RSA, EC or ML-DSA key"),
 ])
 def test_a_damaged_key_names_the_config_key_and_the_fix(value, expected):
     assert expected in _error(_config(key=value))
@@ -108,3 +108,13 @@ def test_the_provider_check_reports_a_damaged_key_on_no_property(monkeypatch):
     assert result.failures[0].reason.startswith(f"{KEY_CONFIG} holds a `CERTIFICATE` PEM block, not a private key")
     provider.configure(_Req({KEY_CONFIG: KEY_PEM}))
     assert provider.check({}, {"csr": None, "signer_certificate": ROOT.pem}).failures == []
+
+
+def test_an_ml_dsa_signer_key_is_accepted():
+    from pca_import import signing
+    k = key("mldsa-signer", "ML_DSA_65")
+    root = signing.build_certificate(k.public_key(), signing.name("ML-DSA Root"), signing.name("ML-DSA Root"), k,
+                                     path_length=1)
+    from pca_import.facts import spki_der
+    got = signer_key(_config(key=signing.private_key_pem(k)), signing.pem(root), {})
+    assert spki_der(got.public_key()) == spki_der(k.public_key())
