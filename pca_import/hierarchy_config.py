@@ -240,9 +240,9 @@ def _private_keys(value: Any, path: str = "") -> list[str]:
 
 
 _KEY_IN_CONFIG = ("remove it from the stack config — only certificates belong here. Nothing was registered, but "
-                  "Pulumi records the stack config of every `up` in the backend's update history: if the file was "
-                  "committed or shared, or an `up --skip-preview` ran with it, treat the key as exposed and "
-                  "replace it")
+                  "Pulumi itself prints the stack config with `preview --json` and records it in the update "
+                  "history of an `up --skip-preview`: if either ran, or the file was committed or shared, treat "
+                  "the key as exposed and replace it")
 
 
 def private_key_problems(prefix: str, value: Any, fix: str = _KEY_IN_CONFIG) -> list[str]:
