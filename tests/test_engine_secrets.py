@@ -103,6 +103,22 @@ def test_a_key_pasted_into_the_hierarchy_is_refused_and_never_echoed(tmp_path, a
         record = json.loads((proj.state / f).read_text())
         assert echoes(json.dumps(record["config"]), key_pem) == leaks[f]  # only in the recorded config
 
+    # The same mistake in a file that `certificateFile` names: refused before registration, never printed
+    # (the file's content is not stack config, so not even the engine has it).
+    pasted = tmp_path / "partner.pem"
+    pasted.write_text(pca.external_sign(csr, offline) + key_pem)
+    proj.set_object("pki", "pca-import:hierarchy", [
+        {"name": "root", "type": "ROOT"},
+        {"name": "partner", "type": "SUBORDINATE", "signer": "external", "arn": arn,
+         "certificateFile": str(pasted), "chainFile": str(tmp_path / "missing-chain.pem")}])
+    before = backend_echoes(proj, key_pem)
+    for args in FAILING + [("up", "--yes", "--skip-preview")]:
+        code, text = _run(proj, "pki", *args)
+        assert code != 0 and "pca-import:hierarchy (partner).certificateFile: holds a private key" in text, text
+        assert echoes(text, key_pem) == 0, args
+    assert backend_echoes(proj, key_pem) == before
+    assert pca.status(arn) == "PENDING_CERTIFICATE"
+
 
 def test_a_key_in_a_certificate_input_is_reported_without_its_value(tmp_path, aws_env):
     """A program that passes the key straight to CaCertificateImport: ENC004 at check, on no property, so
