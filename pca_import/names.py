@@ -32,7 +32,7 @@ def name_within(name: NameKey, subtree: NameKey) -> bool:
 
 
 def _dns_within(host: str, constraint: str) -> bool:
-    host, constraint = host.rstrip(".").lower(), constraint.rstrip(".").lower()
+    host, constraint = host.lower(), constraint.rstrip(".").lower()
     if not constraint:
         return True
     if constraint.startswith("."):
@@ -110,8 +110,8 @@ def subject_names(subject: x509.Name, san: Iterable[x509.GeneralName]) -> list[x
 
 
 def describe(name: x509.GeneralName) -> str:
-    if isinstance(name, x509.DirectoryName):
-        return f"directoryName {name.value.rfc4514_string() or '<empty>'}"
+    if isinstance(name, x509.DirectoryName):  # in X.500 order, as a prefix match reads it
+        return "directoryName " + ("".join(f"/{rdn.rfc4514_string()}" for rdn in name.value.rdns) or "<empty>")
     kind = {x509.DNSName: "dNSName", x509.RFC822Name: "rfc822Name", x509.UniformResourceIdentifier: "URI",
             x509.IPAddress: "iPAddress", x509.RegisteredID: "registeredID", x509.OtherName: "otherName"}
     value = getattr(name, "value", name)
@@ -120,10 +120,25 @@ def describe(name: x509.GeneralName) -> str:
     return f"{kind.get(type(name), type(name).__name__)} {value}"
 
 
+def _without_trailing_dot(name: x509.GeneralName) -> x509.GeneralName:
+    """`a.example.com.` (a fully qualified form RFC 5280's preferred syntax does not allow) as `a.example.com`."""
+    if isinstance(name, x509.DNSName) and name.value.endswith("."):
+        return x509.DNSName(name.value.rstrip("."))
+    if isinstance(name, x509.UniformResourceIdentifier):
+        host = _uri_host(name.value)
+        if host and host.endswith("."):
+            return x509.UniformResourceIdentifier(name.value.replace(host, host.rstrip("."), 1))
+    return name
+
+
 def violation(name: x509.GeneralName, nc: x509.NameConstraints) -> str | None:
-    """Why `name` breaks these constraints (excluded first, then permitted), or None."""
+    """Why `name` breaks these constraints (excluded first, then permitted), or None.
+
+    Read strictly both ways: a trailing-dot name is excluded when its dotless form is, and permitted only as
+    written (openssl refuses `a.example.com.` under a permitted `example.com`)."""
+    loose = _without_trailing_dot(name)
     for sub in nc.excluded_subtrees or ():
-        if general_name_within(name, sub):
+        if general_name_within(name, sub) or general_name_within(loose, sub):
             return f"excluded by {describe(sub)}"
     permitted = [s for s in (nc.permitted_subtrees or ()) if type(s) is type(name)]
     if permitted and not any(general_name_within(name, s) for s in permitted):

@@ -25,11 +25,12 @@ class PemBlock(NamedTuple):
 class PemDocument:
     """What was found in one input: PEM blocks, stray text outside them, and whether it looks like DER."""
 
-    __slots__ = ("blocks", "stray_text", "looks_like_der", "empty")
+    __slots__ = ("blocks", "stray_text", "looks_like_der", "empty", "key_hint")
 
     def __init__(self, empty: bool = False) -> None:
         self.blocks: list[PemBlock] = []
         self.stray_text = False
+        self.key_hint: str | None = None  # what looks like private key material outside any key PEM block
         self.looks_like_der = False
         self.empty = empty
 
@@ -58,7 +59,10 @@ def split_pem(data: bytes | str | None) -> PemDocument:
         # A DER certificate or PKCS#7 bundle is an ASN.1 SEQUENCE: 0x30 then a length byte.
         doc.looks_like_der = data[:1] == b"\x30" and len(data) > 2
         doc.stray_text = not doc.looks_like_der
+        doc.key_hint = (("it is a DER private key" if _is_private_key_der(data) else None) if doc.looks_like_der
+                        else _stray_key_hint(data))
         return doc
+    stray: list[bytes] = []
     pos, index = 0, 0
     while True:
         begin = data.find(b"-----BEGIN ", pos)
@@ -66,6 +70,7 @@ def split_pem(data: bytes | str | None) -> PemDocument:
             break
         if begin > pos and not data[pos:begin].isspace():
             doc.stray_text = True
+            stray.append(data[pos:begin])
         label_end = data.find(b"-----", begin + 11)
         if label_end < 0:
             doc.stray_text = True
@@ -92,7 +97,55 @@ def split_pem(data: bytes | str | None) -> PemDocument:
         pos = end + len(end_marker)
     if pos < len(data) and not data[pos:].isspace():
         doc.stray_text = True
+        stray.append(data[pos:])
+    if stray:
+        doc.key_hint = _stray_key_hint(b"\n".join(stray))
     return doc
+
+
+_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def _stray_key_hint(text: bytes) -> str | None:
+    """Private key material in text outside PEM blocks: a damaged `PRIVATE KEY` marker, or a key's base64 body
+    pasted without its markers. A certificate's own base64 never looks like a key (checked structurally)."""
+    if b"PRIVATE KEY" in text.upper():
+        return "text outside its PEM blocks names a PRIVATE KEY (a damaged or partial key block)"
+    run: list[bytes] = []
+    for line in text.splitlines() + [b""]:
+        line = line.strip()
+        if line and set(line) <= _B64:
+            run.append(line)
+            continue
+        if sum(map(len, run)) >= 64:
+            try:
+                der = binascii.a2b_base64(b"".join(run))
+            except (binascii.Error, ValueError):
+                der = b""
+            if _is_private_key_der(der):
+                return "text outside its PEM blocks is the base64 of a private key (its BEGIN/END lines are missing)"
+        run = []
+    return None
+
+
+def _is_private_key_der(der: bytes) -> bool:
+    """PKCS#1 / SEC 1 / PKCS#8 keys start SEQUENCE { INTEGER 0|1, ... }; an encrypted PKCS#8 key is
+    SEQUENCE { SEQUENCE algorithm, OCTET STRING } — unlike a certificate's SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }."""
+    from .der import DerError, children, read_tlv
+    try:
+        top = read_tlv(der, 0)
+        if top.tag != 0x30 or top.end != len(der):
+            return False
+        parts = []
+        for child in children(der, top):
+            parts.append(child)
+            if len(parts) == 3:
+                break
+    except DerError:
+        return False
+    if len(parts) >= 2 and parts[0].tag == 0x02 and der[parts[0].start:parts[0].end] in (b"\x00", b"\x01"):
+        return True
+    return len(parts) == 2 and parts[0].tag == 0x30 and parts[1].tag == 0x04
 
 
 _CERT_HEAD, _CERT_TAIL = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----\n"

@@ -146,7 +146,7 @@ def test_excluded_directory_name_is_an_error_naming_constraint_certificate_and_n
     rep = _constrained(excluded=[x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME,
                                                                                   "Example")]))])
     [f] = [f for f in rep.errors if f.code == "NC001"]
-    assert "excluded by directoryName O=Example" in f.message and "chain[0]" in f.message
+    assert "excluded by directoryName /O=Example" in f.message and "chain[0]" in f.message
     assert "CN=NC Sub" in f.message
 
 
@@ -261,3 +261,21 @@ def test_a_root_given_first_is_named_as_such_and_long_chains_get_a_working_order
     rep = validate_import(pem(cas[-1][0]), backwards, ca_type="SUBORDINATE")
     messages = [f.message for f in rep.errors if f.code == "CHAIN002"]
     assert any("this order would work" in m for m in messages)
+
+
+def test_trailing_dot_names_are_read_strictly_both_ways():
+    """`a.example.com.`: excluded when its dotless form is (no bypass), permitted only as written (as openssl)."""
+    bad_uri = _constrained(excluded=[x509.UniformResourceIdentifier(".example.com")],
+                           san=[x509.UniformResourceIdentifier("https://a.example.com./x")])
+    assert "NC001" in {f.code for f in bad_uri.errors}
+    bad_dns = _constrained(permitted=[x509.DNSName("example.com")], san=[x509.DNSName("a.example.com.")])
+    assert "NC001" in {f.code for f in bad_dns.errors}
+
+
+def test_no_contradictory_advice():
+    r, rk = root("Contra Root")
+    rep = validate_import(pem(r), ca_type="SUBORDINATE")
+    assert "SUB001" in rep.codes and "SUB002" not in rep.codes
+    other, ok = root("Contra Other")
+    rep = validate_import(pem(r), pem(other), ca_type="ROOT")
+    assert rep.codes & {"CHAIN002", "CHAIN003"} == set() and "ROOT002" in rep.codes

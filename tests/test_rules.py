@@ -246,3 +246,21 @@ def test_a_chain_over_2mb_is_measured_not_analysed():
     assert "SIZE002" in report.codes and "CHAIN002" not in report.codes
     waited = {code for code, why in report.not_checked if "2 MB" in why}
     assert {"CHAIN002", "CHAIN003", "CHAIN004"} <= waited
+
+
+@pytest.mark.parametrize("damage", ["no markers", "damaged marker", "der key", "key after the csr"])
+def test_private_key_material_is_found_without_its_pem_block(damage):
+    from cryptography.hazmat.primitives import serialization
+
+    from certfactory import key
+    keytext = private_key_pem("Partner CA")
+    body = "\n".join(ln for ln in keytext.splitlines() if "-----" not in ln)
+    kwargs = {"no markers": dict(GOOD_SUB, certificate=SUB.pem + body + "\n"),
+              "damaged marker": dict(GOOD_SUB, certificate=SUB.pem + keytext.replace("-----BEGIN", "----BEGIN")),
+              "der key": dict(certificate=key("Partner CA").private_bytes(
+                  serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+              "key after the csr": dict(GOOD_SUB, csr=csr_for("Partner CA", "Partner CA") + keytext)}[damage]
+    report = validate_import(**kwargs)
+    assert "ENC004" in {f.code for f in report.errors}
+    assert body.splitlines()[1] not in report.to_text() + report.to_json()
+    assert "ENC002" not in report.codes

@@ -53,7 +53,7 @@ def subordinate_not_self_signed(f: Facts):
       "This parameter must be supplied when you import a subordinate CA.", needs=("certificate", "chain_known"),
       source="aws-api", aws_exception='CertificateMismatchException')
 def subordinate_has_chain(f: Facts):
-    if f.ca_type == SUBORDINATE and not f.chain_given:
+    if f.ca_type == SUBORDINATE and not f.chain_given and not f.certificate.self_signed:  # self-signed: SUB001
         yield None, (f"{f.certificate.label} is a subordinate CA certificate (issued by "
                      f"{short_name(f.certificate.issuer)}) and needs its certificate chain: pass the issuer's "
                      "certificate and every certificate up to the root, root last"), "chain"
@@ -87,6 +87,11 @@ def chain_no_duplicates(f: Facts):
         yield None, f"... and {repeats - MAX_LINK_FINDINGS} more repeated certificates: remove them", "chain"
 
 
+def _root_with_chain(f: Facts) -> bool:
+    """A self-signed root imported as a ROOT with a chain: ROOT002 says to remove the chain; its order is moot."""
+    return f.ca_type == ROOT and f.certificate.self_signed
+
+
 def _describe_broken_link(f: Facts, child: CertInfo, parent: CertInfo) -> str:
     if child.self_signed:
         return (f"{child.label} is a self-signed root, so nothing may follow it: put it last in the chain "
@@ -111,6 +116,8 @@ def _describe_broken_link(f: Facts, child: CertInfo, parent: CertInfo) -> str:
       "must come next, and so on until your chain is built.", needs=("certificate", "chain"),
       source="aws-api", aws_exception='CertificateMismatchException')
 def chain_order(f: Facts):
+    if _root_with_chain(f):
+        return
     a = f.order
     if not a.broken:
         return
@@ -137,6 +144,8 @@ def chain_order(f: Facts):
       "Your root CA must be the last certificate in your chain.", needs=("certificate", "chain"),
       source="aws-api", aws_exception='CertificateMismatchException')
 def chain_ends_at_root(f: Facts):
+    if _root_with_chain(f):
+        return
     a = f.order
     if (a.broken and a.working_order is not None) or len(a.path) < 2:
         return
@@ -180,12 +189,19 @@ def unverifiable_signature(f: Facts):
       source="rfc5280", aws_exception=None)
 def name_encoding(f: Facts):
     path = f.issuer_path or []
-    for child, parent in zip(path, path[1:]):
-        if child.issuer.public_bytes() != parent.subject.public_bytes():
-            yield None, (f"{child.label} names its issuer {child.issuer.rfc4514_string()!r}, which matches "
-                         f"{parent.label}'s subject {parent.subject.rfc4514_string()!r} only under RFC 5280 7.1 "
-                         "(case, spacing or string type differ): strict clients may not chain them — re-issue "
-                         f"{child.location} with the issuer name copied from {parent.location}"), child.location
+    pairs = list(zip(path, path[1:]))
+    if path and path[-1].self_issued:
+        pairs.append((path[-1], path[-1]))  # a root's issuer field against its own subject
+    for child, parent in pairs:
+        if child.issuer.public_bytes() == parent.subject.public_bytes():
+            continue
+        a, b = child.issuer.rfc4514_string(), parent.subject.rfc4514_string()
+        how = ("the same text in another ASN.1 string type (e.g. PrintableString vs UTF8String)" if a == b else
+               "letter case" if a.casefold() == b.casefold() else "spacing")
+        whose = "its own subject" if child is parent else f"{parent.label}'s subject"
+        yield None, (f"{child.label} names its issuer {a!r}, which matches {whose} {b!r} only under RFC 5280 7.1 "
+                     f"({how} differs): strict clients may not chain them — re-issue {child.location} with the "
+                     f"issuer name copied byte for byte"), child.location
 
 
 

@@ -1,7 +1,7 @@
 """Encoding rules: the certificate is one PEM CERTIFICATE block, the chain is PEM, no keys, no DER."""
 from __future__ import annotations
 
-from ..pem import PRIVATE_KEY_LABELS
+from ..pem import PRIVATE_KEY_LABELS, split_pem
 from .registry import ERROR, NOTICE, rule
 
 _CONVERT = {
@@ -31,6 +31,8 @@ def certificate_present(f):
 def not_der(f):
     for where, doc in _docs(f):
         if doc.looks_like_der:
+            if doc.key_hint:
+                continue  # a DER private key: ENC004 says what it is
             yield None, f"{where} is DER (binary), not PEM — convert with `{_CONVERT[where]}`", where
 
 
@@ -55,12 +57,21 @@ def one_certificate_block(f):
       "A PEM-encoded file that contains all of your certificates.",
       source="aws-api", aws_exception='MalformedCertificateException')
 def no_private_key(f):
+    advice = ("only certificates are imported, and a key in an input may end up in state or version control; "
+              "rotate that key if it was committed")
     for where, doc in _docs(f):
         for b in doc.blocks:
             if b.label in PRIVATE_KEY_LABELS or "PRIVATE KEY" in b.label:
                 yield None, (f"{where} contains a private key (PEM block {b.index}, `{b.label}`): remove it — "
-                             "only certificates are imported, and a key in an input may end up in state or "
-                             "version control; rotate that key if it was committed"), f"{where} block {b.index}"
+                             f"{advice}"), f"{where} block {b.index}"
+        if doc.key_hint:
+            yield None, f"{where} holds private key material: {doc.key_hint} — remove it; {advice}", where
+    if f.csr_bytes:
+        csr_doc = split_pem(f.csr_bytes)
+        hint = csr_doc.key_hint or next((f"PEM block {b.index} is `{b.label}`" for b in csr_doc.blocks
+                                         if "PRIVATE KEY" in b.label), None)
+        if hint:
+            yield None, f"the CSR input holds private key material ({hint}): pass the CSR alone — {advice}", "csr"
 
 
 @rule("ENC005", ERROR, "Only CERTIFICATE PEM blocks",
@@ -85,8 +96,9 @@ def only_certificate_blocks(f):
 def stray_text(f):
     for where, doc in _docs(f):
         if doc.stray_text and doc.blocks:
-            yield None, (f"{where} has text outside its PEM blocks (e.g. `openssl x509 -text` output or comments); "
-                         "it is dropped and only the canonical PEM is sent"), where
+            yield None, (f"{where} has text outside its PEM blocks (e.g. `openssl x509 -text` output or comments): "
+                         "pca-import sends only the canonical PEM, but a tool that sends the text as given "
+                         "(Terraform) sends it too — remove it"), where
 
 
 @rule("ENC007", ERROR, "Every CERTIFICATE block is a parsable X.509 certificate",

@@ -22,6 +22,8 @@ def key_matches_csr(f: Facts):
       needs=("certificate", "csr"),
       source="operational", aws_exception=None)
 def subject_matches_csr(f: Facts):
+    if f.csr_spki is not None and f.certificate.spki != f.csr_spki:
+        return  # KEY001: a different key says it all
     if f.csr is not None and f.csr_subject_key != f.certificate.subject_key:
         yield None, (f"the certificate's subject {f.cert.subject.rfc4514_string()!r} differs from the CSR's "
                      f"{f.csr.subject.rfc4514_string()!r}; AWS accepts it when the key matches, but issued "

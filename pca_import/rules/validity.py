@@ -49,7 +49,7 @@ def outlives_issuer(f: Facts):
     # compare each certificate with its real issuer: the working order when the chain is out of order
     path = f.issuer_path or []
     for child, parent in zip(path, path[1:]):
-        if child.not_after() > parent.not_after():
+        if child.not_after() - parent.not_after() >= dt.timedelta(days=1):  # seconds of overlap are not a plan
             yield None, (f"{child.label} is valid until {child.not_after():%Y-%m-%d}, after its issuer "
                          f"{parent.label} expires on {parent.not_after():%Y-%m-%d}: certificates will stop "
                          "validating when the issuer expires"), child.location
