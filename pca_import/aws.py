@@ -108,6 +108,34 @@ def _number(value, name: str, kind, low, high):
     return n
 
 
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$|^[a-z][a-z0-9-]{1,40}$")
+
+
+def _check_region(region: str | None, source: str) -> str | None:
+    if region is not None and not _REGION.match(region):
+        raise AwsError(f"pca-import: {source} is {region!r}, not an AWS region name: use one such as us-east-1 or "
+                       "eu-west-1", "BadSetting", step="reading the settings")
+    return region
+
+
+def _check_endpoint(url: str | None, source: str) -> str | None:
+    """A malformed endpoint URL named with its variable and the fix (botocore's own message names neither)."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise AwsError(f"pca-import: {source} is {url!r}, not an endpoint URL: use http(s)://host[:port] with a port "
+                       "from 1 to 65535 (e.g. http://127.0.0.1:5055 for the local emulator), or unset it for AWS",
+                       "BadSetting", step="reading the settings")
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     """How to reach AWS Private CA. `timeout`: seconds one step (one API call with its retries) may take;
@@ -133,9 +161,14 @@ class Settings:
         a = _number(max_attempts, "pca-import:awsMaxAttempts", int, 1, 10)
         if a is None:
             a = _number(env.get("PCA_IMPORT_AWS_MAX_ATTEMPTS"), "PCA_IMPORT_AWS_MAX_ATTEMPTS", int, 1, 10)
-        return cls(region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+        region_source = ("aws:region" if region else "AWS_REGION" if env.get("AWS_REGION") else "AWS_DEFAULT_REGION")
+        endpoint = env.get("AWS_ENDPOINT_URL_ACM_PCA") or env.get("AWS_ENDPOINT_URL") or None
+        if str(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")).lower() == "true":
+            endpoint = None  # as the AWS SDKs do
+        return cls(region=_check_region(region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+                                        region_source),
                    profile=profile or env.get("AWS_PROFILE") or None,
-                   endpoint_url=env.get("AWS_ENDPOINT_URL_ACM_PCA") or env.get("AWS_ENDPOINT_URL") or None,
+                   endpoint_url=_check_endpoint(endpoint, source),
                    timeout=t or DEFAULT_TIMEOUT, max_attempts=a or DEFAULT_MAX_ATTEMPTS, endpoint_source=source)
 
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .engine import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES, catalogue, validate_import
@@ -187,6 +188,9 @@ def cmd_tree(args) -> int:
             raise UsageError(f"{args.cas_json} is not the JSON of a `cas` output ({exc})") from None
         records = tree.from_stack_output(cas)
     elif args.stack:
+        import os
+        if not os.path.isdir(args.cwd):
+            raise UsageError(f"--cwd {args.cwd}: not a directory; pass the Pulumi project's directory")
         records = tree.from_stack_output(_stack_cas(args.stack, args.cwd))
     else:
         from .aws import AwsError, PrivateCa
@@ -249,9 +253,16 @@ def cmd_status(args) -> int:
     if args.warn_days is not None:
         left = st.get("days_left")
         if st.get("status") != "ACTIVE" or left is None or left < args.warn_days:
-            print(f"pca-import: {args.ca_arn} is {st.get('status')} with "
+            status = st.get("status")
+            fix = {"PENDING_CERTIFICATE": "import its first certificate (pca-import import)",
+                   "DISABLED": "enable it (aws acm-pca update-certificate-authority --status ACTIVE) if it should "
+                               "issue, or stop checking it",
+                   "CREATING": "wait for it to reach PENDING_CERTIFICATE, then import its certificate",
+                   "FAILED": "delete it and create a new CA"}.get(status, "renew it (pca-import import --renew, or "
+                                                                   "`pulumi up` with the new certificate)")
+            print(f"pca-import: {args.ca_arn} is {status} with "
                   f"{'no certificate' if left is None else f'{left} day(s) left'} "
-                  f"(threshold {args.warn_days}): renew it", file=sys.stderr)
+                  f"(threshold {args.warn_days}): {fix}", file=sys.stderr)
             return EXIT_INVALID
     return EXIT_OK
 
@@ -367,6 +378,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `pca-import rules | head -1`: the reader left; not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's final flush stays quiet
+        except OSError:
+            pass
+        return EXIT_OK
+    except OSError as exc:  # writing the output failed (a full disk, a closed terminal)
+        print(f"pca-import: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -45,10 +45,10 @@ class PlanResult:
 def _resources_in_state(module: dict | None, out: dict[str, dict]) -> None:
     if not isinstance(module, dict):
         return
-    for r in module.get("resources") or ():
+    for r in _list(module.get("resources"), "prior_state resources"):
         if isinstance(r, dict) and isinstance(r.get("address"), str):
-            out[r["address"]] = r.get("values") or {}
-    for child in module.get("child_modules") or ():
+            out[r["address"]] = _dict(r.get("values"), f"prior_state {r['address']}.values")
+    for child in _list(module.get("child_modules"), "prior_state child_modules"):
         _resources_in_state(child, out)
 
 
@@ -56,16 +56,16 @@ def _ca_references(module: dict | None, prefix: str, out: dict[str, str]) -> Non
     """config address of each certificate resource -> config address of the CA it references."""
     if not isinstance(module, dict):
         return
-    for r in module.get("resources") or ():
+    for r in _list(module.get("resources"), "configuration resources"):
         if not isinstance(r, dict) or r.get("type") != CERT_TYPE:
             continue
-        expr = (r.get("expressions") or {}).get("certificate_authority_arn") or {}
-        for ref in expr.get("references") or ():
+        expr = _dict(_dict(r.get("expressions"), "expressions").get("certificate_authority_arn"), "expressions")
+        for ref in _list(expr.get("references"), "references"):
             if isinstance(ref, str) and ref.startswith(CA_TYPE + "."):
                 name = ref[len(CA_TYPE) + 1:].split(".")[0].split("[")[0]
                 out[f"{prefix}{CERT_TYPE}.{r.get('name')}"] = f"{prefix}{CA_TYPE}.{name}"
                 break
-    for call_name, call in (module.get("module_calls") or {}).items():
+    for call_name, call in _dict(module.get("module_calls"), "configuration module_calls").items():
         if isinstance(call, dict):
             _ca_references(call.get("module"), f"{prefix}module.{call_name}.", out)
 
@@ -102,34 +102,63 @@ def _parse_address(address: str) -> tuple[str, str, str, str]:
     return inst, conf, name, key
 
 
+def _dict(value: Any, where: str) -> dict:
+    """An object of the plan, {} when absent; anything else is not Terraform's format."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PlanError(f"{where} is a JSON {type(value).__name__}, not an object: this is not Terraform's JSON plan "
+                        "format (`terraform show -json plan.out`)")
+    return value
+
+
+def _list(value: Any, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PlanError(f"{where} is a JSON {type(value).__name__}, not a list: this is not Terraform's JSON plan "
+                        "format (`terraform show -json plan.out`)")
+    return value
+
+
 def check_plan(plan: Any, *, profile: str = "default") -> list[PlanResult]:
+    """Every certificate resource of the plan, checked (or why not). PlanError when it is not a JSON plan."""
+    try:
+        return _check_plan(plan, profile)
+    except RecursionError:
+        raise PlanError("the plan's modules are nested too deeply to be a real configuration") from None
+
+
+def _check_plan(plan: Any, profile: str) -> list[PlanResult]:
     if not isinstance(plan, dict) or "format_version" not in plan:
         raise PlanError("not a Terraform JSON plan (no format_version): produce one with "
                         "`terraform show -json plan.out > plan.json`")
-    changes = plan.get("resource_changes") or []
-    if not isinstance(changes, list):
-        raise PlanError("resource_changes is not a list")
+    changes = _list(plan.get("resource_changes"), "resource_changes")
     prior: dict[str, dict] = {}
-    _resources_in_state(((plan.get("prior_state") or {}).get("values") or {}).get("root_module"), prior)
+    prior_values = _dict(_dict(plan.get("prior_state"), "prior_state").get("values"), "prior_state.values")
+    _resources_in_state(_dict(prior_values.get("root_module"), "prior_state.values.root_module"), prior)
     planned_cas: dict[str, dict] = {}
-    for rc in changes:
+    for i, rc in enumerate(changes):
         if isinstance(rc, dict) and rc.get("type") == CA_TYPE and isinstance(rc.get("address"), str):
-            planned_cas[rc["address"]] = ((rc.get("change") or {}).get("after") or {})
+            change = _dict(rc.get("change"), f"resource_changes[{i}].change")
+            planned_cas[rc["address"]] = _dict(change.get("after"), f"resource_changes[{i}].change.after")
     refs: dict[str, str] = {}
-    _ca_references((plan.get("configuration") or {}).get("root_module"), "", refs)
+    configuration = _dict(plan.get("configuration"), "configuration")
+    _ca_references(_dict(configuration.get("root_module"), "configuration.root_module"), "", refs)
 
     results = []
-    for rc in changes:
+    for i, rc in enumerate(changes):
         if not isinstance(rc, dict) or rc.get("type") != CERT_TYPE or rc.get("mode", "managed") != "managed":
             continue
         address = str(rc.get("address"))
-        change = rc.get("change") or {}
-        actions = set(change.get("actions") or ())
+        where = f"resource_changes[{i}] ({address})"
+        change = _dict(rc.get("change"), f"{where}.change")
+        actions = set(a for a in _list(change.get("actions"), f"{where}.change.actions") if isinstance(a, str))
         if actions not in CHECKED_ACTIONS:
             results.append(PlanResult(address, "skipped", reason=f"actions {sorted(actions)}: nothing is imported"))
             continue
-        after = change.get("after") or {}
-        unknown = change.get("after_unknown") or {}
+        after = _dict(change.get("after"), f"{where}.change.after")
+        unknown = _dict(change.get("after_unknown"), f"{where}.change.after_unknown")
         missing = [k for k in ("certificate", "certificate_chain") if unknown.get(k) is True]
         ca_address, ca_type, csr = _ca_for(address, refs, planned_cas, prior)
         if "certificate" in missing:
@@ -138,8 +167,7 @@ def check_plan(plan: Any, *, profile: str = "default") -> list[PlanResult]:
             continue
         cert, chain = after.get("certificate"), after.get("certificate_chain")
         if not isinstance(cert, str) or (chain is not None and not isinstance(chain, str)):
-            results.append(PlanResult(address, "skipped", reason="certificate or chain is not a string in the plan"))
-            continue
+            raise PlanError(f"{where}: certificate and certificate_chain must be strings in the plan")
         chain_known = "certificate_chain" not in missing
         report = validate_import(cert, chain if chain_known else None, csr=csr, ca_type=ca_type, profile=profile,
                                  chain_known=chain_known)

@@ -42,7 +42,7 @@ def annotate(records: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, 
         pna = _date(parent.get("not_after")) if parent else None
         if na and pna and na > pna:
             problems.append(f"outlives its issuer {parent['name']} ({pna.date().isoformat()})")
-        r["problems"] = problems
+        r["problems"] = problems + r.get("problems", [])
         out.append(r)
     months: dict[str, list[str]] = {}
     for r in out:
@@ -55,6 +55,20 @@ def annotate(records: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, 
         if len(same) >= 3:
             r["problems"].append(f"{len(same)} CAs expire in {na.strftime('%Y-%m')}")
     return out
+
+
+def _break_cycles(records: list[dict[str, Any]]) -> None:
+    """A CA whose chain of parents never reaches a top (a cycle, or signed by itself) is drawn at the top, marked,
+    instead of vanishing from the picture."""
+    by_name = {r["name"]: r for r in records}
+    for r in records:
+        seen, cur = set(), r
+        while cur is not None and cur.get("parent") in by_name and cur["name"] not in seen:
+            seen.add(cur["name"])
+            cur = by_name[cur["parent"]]
+        if cur is not None and cur["name"] in seen:  # walked back into the loop
+            r.setdefault("problems", []).append(f"its issuers form a cycle ({r.get('parent')})")
+            r["parent"] = None
 
 
 def _children(records):
@@ -148,6 +162,7 @@ def render_gantt(records: list[dict[str, Any]]) -> str:
 
 def render(records: list[dict[str, Any]], fmt: str, now: dt.datetime) -> str:
     recs = annotate(records, now)
+    _break_cycles(recs)
     if fmt == "json":
         return json.dumps(recs, indent=2)
     if fmt == "mermaid":
@@ -164,7 +179,11 @@ def from_stack_output(cas: Any) -> list[dict[str, Any]]:
     out = []
     for name, c in cas.items():
         if not isinstance(c, dict):
-            continue
+            raise ValueError(f"cas.{name} is a JSON {type(c).__name__}, not the mapping of a CA's facts")
+        c = {k: v for k, v in c.items() if v is None or isinstance(v, (str, int)) and not isinstance(v, bool)}
+        for k in ("not_before", "not_after", "type", "status", "key_algorithm", "signed_by", "parent", "issuer"):
+            if not isinstance(c.get(k), (str, type(None))):
+                raise ValueError(f"cas.{name}.{k} is {c[k]!r}, not a string")
         parent = c.get("parent")
         signed_by = c.get("signed_by") or ""
         if parent is None and signed_by and not signed_by.startswith("itself"):

@@ -4,6 +4,7 @@ traceback."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -38,7 +39,7 @@ CASES = {
     "unknown profile": (dict(AWS_PROFILE="no-such-profile", AWS_REGION="us-east-1"),
                         ["'no-such-profile'", "aws configure list-profiles"]),
     "malformed endpoint": (dict(AWS_ENDPOINT_URL="localhost 5055", AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="x",
-                                AWS_SECRET_ACCESS_KEY="y"), ["AWS_ENDPOINT_URL='localhost 5055' is not a valid URL"]),
+                                AWS_SECRET_ACCESS_KEY="y"), ["AWS_ENDPOINT_URL is 'localhost 5055', not an endpoint URL", "http(s)://host[:port]"]),
     "no credentials": (dict(AWS_REGION="us-east-1", AWS_ENDPOINT_URL="http://127.0.0.1:9"),
                        ["no usable AWS credentials", "AWS_PROFILE"]),
     "bad budget": (dict(PCA_IMPORT_AWS_TIMEOUT="soon", AWS_REGION="us-east-1"),
@@ -55,7 +56,7 @@ def test_cli_environment_errors_are_messages_with_the_fix(case):
         assert "Traceback" not in err and 'File "' not in err, err
         for text in expected:
             assert text in err, (args, err)
-        assert case == "bad budget" or ARN in err  # the place: which CA it was about
+        assert case in ("bad budget", "malformed endpoint") or ARN in err  # the place: which CA it was about
 
 
 @pytest.mark.parametrize("case", ["no region", "unknown profile", "malformed endpoint", "no credentials"])
@@ -71,7 +72,7 @@ def test_provider_environment_errors_fail_the_check_and_the_create_with_the_fix(
     failures = CaCertificateImportProvider().check({}, props).failures
     assert [f.property for f in failures] == ["certificate_authority_arn"]
     assert all(t in failures[0].reason for t in expected) and "previewLiveChecks false" in failures[0].reason
-    assert ARN in failures[0].reason
+    assert ARN in failures[0].reason or case == "malformed endpoint"  # a setting error names the variable
     with pytest.raises(AwsError) as exc:
         CaCertificateImportProvider().create(props)
     assert all(t in str(exc.value) for t in expected)
@@ -114,3 +115,26 @@ def test_the_provider_host_shows_an_actionable_error_as_its_message_and_a_bug_wi
         raise KeyError("a bug")
     except KeyError:
         assert "Traceback" in host.traceback.format_exc()
+
+
+@pytest.mark.parametrize("env,expected", [
+    (dict(AWS_REGION="us east 1"), "AWS_REGION is 'us east 1', not an AWS region name"),
+    (dict(AWS_REGION="us-east-1", AWS_ENDPOINT_URL="http://[::1"), "AWS_ENDPOINT_URL is 'http://[::1', not an endpoint"),
+    (dict(AWS_REGION="us-east-1", AWS_ENDPOINT_URL="http://127.0.0.1:99999"), "a port from 1 to 65535"),
+])
+def test_malformed_region_and_endpoint_name_the_variable(env, expected, monkeypatch):
+    from pca_import.aws import Settings
+    from pca_import.errors import ActionableError
+    for k in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(k)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ActionableError, match=re.escape(expected)):
+        Settings.from_environment()
+
+
+def test_ignore_configured_endpoint_urls_is_honoured(monkeypatch):
+    from pca_import.aws import Settings
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5055")
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    assert Settings.from_environment(region="us-east-1").endpoint_url is None
