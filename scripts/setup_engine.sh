@@ -33,7 +33,7 @@ need_go() {
   fi
 }
 
-host_hash="$(cat "$REPO/scripts/langhost/main.go" "$REPO/scripts/langhost/go.mod" "$REPO/scripts/langhost/go.sum" | sha256sum | cut -c1-16)"
+host_hash="$(cat "$REPO"/scripts/langhost/*.go "$REPO/scripts/langhost/go.mod" "$REPO/scripts/langhost/go.sum" | sha256sum | cut -c1-16)"
 mkdir -p "$BIN"
 
 if [ ! -x "$BIN/pulumi" ]; then
