@@ -3,8 +3,11 @@ PY      ?= python3
 VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+# The policy pack's own virtualenv (pulumi-policy pins an older protobuf than the project's pulumi).
+POLICY_VENV  := policy/venv
+POLICY_STAMP := $(POLICY_VENV)/.installed
 
-.PHONY: venv engine demo test test-fast bench clean
+.PHONY: venv policy-venv engine demo test test-fast bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -14,13 +17,20 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+$(POLICY_STAMP): policy/requirements.txt pyproject.toml
+	test -x $(POLICY_VENV)/bin/python || $(PY) -m venv $(POLICY_VENV)
+	cd policy && venv/bin/python -m pip install -q -r requirements.txt
+	touch $(POLICY_STAMP)
+
+policy-venv: $(POLICY_STAMP)
+
 engine:
 	scripts/setup_engine.sh
 
 demo: venv engine
 	$(VPY) scripts/demo.py
 
-test: venv engine
+test: venv policy-venv engine
 	$(VPY) -m pytest -q
 
 test-fast: venv
@@ -31,4 +41,4 @@ bench: venv
 	$(VPY) benchmarks/bench_provider.py
 
 clean:
-	rm -rf $(VENV) .pulumi-local
+	rm -rf $(VENV) $(POLICY_VENV) .pulumi-local

@@ -1,0 +1,111 @@
+"""The rule engine as Pulumi policy (CrossGuard): which resources a policy pack checks, which of their inputs
+it reads, and the violations it reports.
+
+Pure: a resource's type, name, URN and inputs in, violations out. The pack in `policy/` is the thin skin that
+wires this to `pulumi_policy`; it runs in its own virtualenv, so nothing here imports pulumi.
+
+Checked resources:
+* `aws.acmpca.CertificateAuthorityCertificate` (pulumi-aws): `certificate`, `certificateChain`.
+* pca-import's own `CaCertificateImport`, a Python dynamic resource (`pulumi-python:dynamic:Resource`), told
+  apart from other dynamic resources by its inputs (the engine does not show `__provider` to policies):
+  `certificate`, `certificate_chain`, `rule_profile`, `expiry_warning_days`.
+
+Errors are mandatory violations, warnings and notices advisory. A value not known yet (a preview before the
+signer's output exists) is never a violation: an unknown certificate skips the resource, an unknown chain
+skips only the rules that need it (`chain_known=False`).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, NamedTuple
+
+from .engine import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES, validate_import
+from .report import ERROR, Report
+
+AWS_TYPE = "aws:acmpca/certificateAuthorityCertificate:CertificateAuthorityCertificate"
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+# Inputs every CaCertificateImport sends (resource.py fills the optional ones with their defaults).
+OURS_INPUTS = frozenset({"certificate_authority_arn", "certificate", "rule_profile", "on_delete"})
+DEFAULT_EXPIRY_WARNING_DAYS = 30
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+"""Stands for an input whose value is known only after apply."""
+
+# The engine's marker for an unknown string, as a policy SDK may pass it through.
+_UNKNOWN_SENTINELS = {"04da6b54-80e4-46f7-96ec-b56ff0331ba9"}
+
+
+class Violation(NamedTuple):
+    mandatory: bool
+    code: str
+    message: str
+
+
+def _unknown(value: Any) -> bool:
+    return value is UNKNOWN or (isinstance(value, str) and value in _UNKNOWN_SENTINELS)
+
+
+def kind(resource_type: str, inputs: Mapping[str, Any]) -> str | None:
+    """'aws' or 'pca-import' for a resource this pack checks, else None."""
+    if resource_type == AWS_TYPE:
+        return "aws"
+    if resource_type == DYNAMIC_TYPE and OURS_INPUTS <= set(inputs):
+        return "pca-import"
+    return None
+
+
+def check(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[Violation]:
+    """The violations of one resource's known inputs (none for a resource this pack does not check)."""
+    which = kind(resource_type, inputs)
+    if which is None:
+        return []
+    if which == "aws":
+        cert_key, chain_key = "certificate", "certificateChain"
+    else:
+        cert_key, chain_key = "certificate", "certificate_chain"
+    certificate, chain = inputs.get(cert_key), inputs.get(chain_key)
+    if _unknown(certificate):
+        return []  # known at apply; the rules run then (our provider) or at the next preview
+    violations: list[Violation] = []
+    profile, days = DEFAULT_PROFILE, DEFAULT_EXPIRY_WARNING_DAYS
+    if which == "pca-import":
+        profile, days = _settings(name, inputs, violations)
+    chain_known = not _unknown(chain)
+    report = validate_import(certificate, chain if chain_known else None, profile=profile,
+                             expiry_warning_days=days, chain_known=chain_known)
+    return violations + violations_of(report, name, chain_key)
+
+
+def _settings(name: str, inputs: Mapping[str, Any], violations: list[Violation]) -> tuple[str, int]:
+    """rule_profile and expiry_warning_days of a CaCertificateImport, defaulted (and reported) when wrong."""
+    profile, days = inputs.get("rule_profile"), inputs.get("expiry_warning_days")
+    if profile is None or _unknown(profile):
+        profile = DEFAULT_PROFILE
+    elif profile not in PROFILES:
+        violations.append(Violation(True, "INPUT", f"{name}: rule_profile {profile!r} is not a rule profile: "
+                                                   f"use {' or '.join(PROFILES)} (checked with {DEFAULT_PROFILE})"))
+        profile = DEFAULT_PROFILE
+    if days is None or _unknown(days):
+        days = DEFAULT_EXPIRY_WARNING_DAYS
+    elif isinstance(days, bool) or not isinstance(days, (int, float)) or days != int(days) or not (
+            0 <= days <= MAX_WARNING_DAYS):
+        violations.append(Violation(True, "INPUT", f"{name}: expiry_warning_days {days!r} is not a whole number "
+                                                   f"of days from 0 to {MAX_WARNING_DAYS} (checked with "
+                                                   f"{DEFAULT_EXPIRY_WARNING_DAYS})"))
+        days = DEFAULT_EXPIRY_WARNING_DAYS
+    return str(profile), int(days)
+
+
+def violations_of(report: Report, name: str, chain_key: str = "certificate_chain") -> list[Violation]:
+    """One violation per finding, in the report's order: `[CODE] name: where: what and the fix`."""
+    out = []
+    for f in report.sorted_findings():
+        where = f.location.replace("chain", chain_key, 1) if f.location.startswith("chain") else f.location
+        label = "" if f.severity in (ERROR, "warning") else f" ({f.severity})"
+        out.append(Violation(f.severity == ERROR, f.code, f"[{f.code}] {name}: {where}: {f.message}{label}"))
+    return out
