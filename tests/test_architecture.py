@@ -11,7 +11,7 @@ from pca_import.rules import RULES
 PKG = pathlib.Path(__file__).resolve().parent.parent / "pca_import"
 CORE = ["pem", "der", "names", "signatures", "facts", "chain", "engine", "report", "private_ca"]
 ADAPTERS = {"aws", "provider", "resource", "ca_resources", "offline_signer", "hierarchy", "cli", "emulator",
-            "local_pulumi", "provider_errors", "signing"}
+            "local_pulumi", "provider_errors", "signing", "crossguard"}
 FORBIDDEN_THIRD_PARTY = {"boto3", "botocore", "pulumi", "pulumi_aws", "moto", "werkzeug"}
 
 

@@ -1,0 +1,93 @@
+"""The policy pack's logic (pca_import/crossguard.py) without the engine: which resources, which inputs,
+which violations. The pack on the real engine is tested in test_policy_pack.py."""
+from __future__ import annotations
+
+from cryptography import x509
+
+from certfactory import ca, chain
+from pca_import.crossguard import AWS_TYPE, DYNAMIC_TYPE, UNKNOWN, check, kind
+
+ROOT = ca("CG Root", path_length=2)
+INTER = ca("CG Inter", ROOT, path_length=1)
+LEAF = ca("CG Leaf", INTER, path_length=0)
+SOON = ca("CG Soon", INTER, path_length=0, days=10)
+ARN = "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/cg"
+RPC_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def aws(cert, chain_pem=None, **extra):
+    inputs = {"certificateAuthorityArn": ARN, "certificate": cert, **extra}
+    if chain_pem is not None:
+        inputs["certificateChain"] = chain_pem
+    return inputs
+
+
+def ours(cert, chain_pem=None, **extra):
+    return {"certificate_authority_arn": ARN, "certificate": cert, "certificate_chain": chain_pem,
+            "rule_profile": "default", "on_delete": "retain", "expiry_warning_days": 30, **extra}
+
+
+def codes(violations, mandatory=None):
+    return {v.code for v in violations if mandatory is None or v.mandatory == mandatory}
+
+
+def test_a_good_certificate_has_no_violation():
+    assert check(AWS_TYPE, "good", aws(LEAF.pem, chain(INTER, ROOT))) == []
+    assert check(DYNAMIC_TYPE, "good", ours(LEAF.pem, chain(INTER, ROOT))) == []
+    assert check(AWS_TYPE, "root", aws(ROOT.pem)) == []
+
+
+def test_an_error_is_mandatory_and_names_code_resource_input_and_fix():
+    [v] = check(AWS_TYPE, "partner-cert", aws(LEAF.pem, chain(ROOT, INTER)))
+    assert v.mandatory and v.code == "CHAIN002"
+    assert v.message.startswith("[CHAIN002] partner-cert: certificateChain: the chain is out of order")
+    assert "this order would work: chain[1] (CN=CG Inter), chain[0] (CN=CG Root)" in v.message
+    [v] = check(DYNAMIC_TYPE, "ours", ours(LEAF.pem, chain(ROOT, INTER)))
+    assert v.mandatory and v.message.startswith("[CHAIN002] ours: certificate_chain: ")
+
+
+def test_a_warning_is_advisory():
+    found = check(AWS_TYPE, "soon", aws(SOON.pem, chain(INTER, ROOT)))
+    assert codes(found, mandatory=False) == {"VAL003"} and codes(found, mandatory=True) == set()
+
+
+def test_every_finding_of_a_bad_certificate_is_reported():
+    found = check(AWS_TYPE, "sub-as-root", aws(LEAF.pem))  # a subordinate with no chain
+    assert "SUB002" in codes(found, mandatory=True)
+
+
+def test_an_unknown_certificate_is_skipped_and_an_unknown_chain_skips_only_the_chain_rules():
+    for unknown in (UNKNOWN, RPC_UNKNOWN):
+        assert check(AWS_TYPE, "later", aws(unknown, chain(ROOT, INTER))) == []
+        assert check(DYNAMIC_TYPE, "later", ours(unknown)) == []
+        # a subordinate whose chain is not known yet: no SUB002 (chain missing), but the certificate's own rules run
+        assert check(AWS_TYPE, "chain-later", aws(LEAF.pem, unknown)) == []
+        assert codes(check(AWS_TYPE, "soon-chain-later", aws(SOON.pem, unknown))) == {"VAL003"}
+
+
+def test_only_aws_certificate_and_our_dynamic_resource_are_checked():
+    assert kind(AWS_TYPE, {}) == "aws"
+    assert kind(DYNAMIC_TYPE, ours(LEAF.pem)) == "pca-import"
+    other_dynamic = {"certificate": LEAF.pem, "certificate_chain": chain(ROOT, INTER)}
+    assert kind(DYNAMIC_TYPE, other_dynamic) is None and check(DYNAMIC_TYPE, "x", other_dynamic) == []
+    assert check("aws:acmpca/certificate:Certificate", "x", aws(LEAF.pem, chain(ROOT, INTER))) == []
+
+
+def test_our_resource_keeps_its_rule_profile_and_expiry_warning_days():
+    # critical name constraints: a warning in the default profile, refused in strict
+    nc = x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.test")], excluded_subtrees=None)
+    constrained = ca("CG Constrained", INTER, path_length=0, extra_extensions=[(nc, True)])
+    good_chain = chain(INTER, ROOT)
+    default = check(DYNAMIC_TYPE, "c", ours(constrained.pem, good_chain))
+    assert codes(default, mandatory=False) == {"EXT002"} and codes(default, mandatory=True) == set()
+    assert codes(check(DYNAMIC_TYPE, "c", ours(constrained.pem, good_chain, rule_profile="strict")), mandatory=True)
+    assert check(DYNAMIC_TYPE, "soon", ours(SOON.pem, good_chain, expiry_warning_days=5)) == []
+    assert codes(check(DYNAMIC_TYPE, "soon", ours(SOON.pem, good_chain, expiry_warning_days=UNKNOWN))) == {"VAL003"}
+
+
+def test_a_wrong_setting_on_our_resource_is_reported_and_the_rules_still_run():
+    found = check(DYNAMIC_TYPE, "typo", ours(LEAF.pem, chain(ROOT, INTER), rule_profile="strikt"))
+    assert codes(found, mandatory=True) == {"INPUT", "CHAIN002"}
+    assert "rule_profile 'strikt' is not a rule profile: use default or strict" in found[0].message
+    found = check(DYNAMIC_TYPE, "days", ours(LEAF.pem, chain(INTER, ROOT), expiry_warning_days=-1))
+    assert codes(found) == {"INPUT"} and "expiry_warning_days -1" in found[0].message

@@ -1,0 +1,101 @@
+"""The policy pack (policy/) on the real engine: `pulumi preview --policy-pack policy`, run by the project's
+language host (RunPlugin) with the pack's own virtualenv, on a program with a file backend.
+
+STAND-IN, FOR THIS TEST ALONE: the aws resource plugin cannot be obtained here, so `pulumi-resource-aws` is
+tests/aws_standin.py, which only echoes inputs back (Check) and answers nothing else. It validates nothing:
+every finding below comes from the policy pack. The program is written with the real pulumi_aws SDK.
+"""
+from __future__ import annotations
+
+import pytest
+
+from certfactory import ca, chain
+from policy_project import POLICY_PACK, PolicyProject, ensure_policy_venv, violations
+
+pytestmark = pytest.mark.engine
+
+AWS = "aws:acmpca:CertificateAuthorityCertificate"
+OURS = "pulumi-python:dynamic:Resource"
+PREVIEW_CALLS = {"Handshake", "GetPluginInfo", "CheckConfig", "Configure", "Check", "Cancel"}
+
+
+class Certs:
+    root = ca("Policy Root", path_length=2)
+    inter = ca("Policy Inter", root, path_length=1)
+    leaf = ca("Policy Leaf", inter, path_length=0)
+    soon = ca("Policy Soon", inter, path_length=0, days=10)
+    good_chain = chain(inter, root)
+    bad_chain = chain(root, inter)
+
+
+def item(kind, name, certificate, chain_pem=None, unknown=()):
+    return {"kind": kind, "name": name, "certificate": certificate, "chain": chain_pem, "unknown": list(unknown)}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    ensure_policy_venv()
+    return PolicyProject(tmp_path_factory.mktemp("policy-pack"))
+
+
+def test_a_plain_pulumi_aws_stack_gets_mandatory_and_advisory_findings(project):
+    c = Certs
+    project.set_resources([item("aws", "good-cert", c.leaf.pem, c.good_chain),
+                           item("aws", "bad-cert", c.leaf.pem, c.bad_chain),
+                           item("aws", "soon-cert", c.soon.pem, c.good_chain)])
+    # without the pack nothing objects: the stand-in checks nothing
+    assert project.preview(policy=False).returncode == 0
+    out = project.preview()
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text
+    found = violations(out.stdout)
+    assert [(level, policy, t, name) for level, policy, t, name, _ in found] == [
+        ("mandatory", "pca-import-errors", AWS, "bad-cert"),
+        ("advisory", "pca-import-warnings", AWS, "soon-cert")], text
+    assert found[0][4].startswith("[CHAIN002] bad-cert: certificateChain: the chain is out of order")
+    assert "this order would work: chain[1] (CN=Policy Inter), chain[0] (CN=Policy Root)" in found[0][4]
+    assert found[1][4].startswith("[VAL003] soon-cert: certificate: ") and "plan its renewal" in found[1][4]
+    assert "Traceback" not in text
+    assert project.standin_calls() <= PREVIEW_CALLS  # nothing created: a preview
+
+
+def test_our_dynamic_resource_is_checked_too(project):
+    c = Certs
+    project.set_resources([item("ours", "ours-bad", c.leaf.pem, c.bad_chain)])
+    out = project.preview()
+    found = violations(out.stdout)
+    assert out.returncode != 0
+    assert [(level, t, name) for level, _, t, name, _ in found] == [("mandatory", OURS, "ours-bad")], out.stdout
+    assert found[0][4].startswith("[CHAIN002] ours-bad: certificate_chain: the chain is out of order")
+
+
+def test_a_clean_program_passes_with_unknown_values_skipped_and_warnings_shown(project):
+    c = Certs
+    project.set_resources([
+        item("aws", "good-cert", c.leaf.pem, c.good_chain),
+        item("aws", "root-cert", c.root.pem),
+        item("aws", "cert-after-apply", c.leaf.pem, c.bad_chain, unknown=["certificate"]),
+        item("aws", "chain-after-apply", c.leaf.pem, c.good_chain, unknown=["chain"]),
+        item("ours", "ours-good", c.leaf.pem, c.good_chain),
+        item("ours", "ours-after-apply", c.leaf.pem, c.bad_chain, unknown=["certificate", "chain"]),
+        item("ours", "ours-soon", c.soon.pem, c.good_chain),
+    ])
+    out = project.preview()
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert [(level, t, name) for level, _, t, name, _ in violations(out.stdout)] == [
+        ("advisory", OURS, "ours-soon")], text
+    assert "can't run policy" not in text and "Traceback" not in text
+
+
+def test_a_pack_without_its_virtualenv_says_how_to_make_it(project, tmp_path):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for name in ("PulumiPolicy.yaml", "__main__.py", "requirements.txt"):
+        (pack / name).write_text((POLICY_PACK / name).read_text())
+    project.set_resources([item("aws", "good-cert", Certs.leaf.pem, Certs.good_chain)])
+    out = project.pulumi("preview", "--color", "never", "--policy-pack", str(pack))
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert f"the policy pack's virtualenv {pack / 'venv'} does not exist: create it with `cd {pack} && " in text
+    assert "Traceback" not in text
