@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 POLICY_VENV  := policy/venv
 POLICY_STAMP := $(POLICY_VENV)/.installed
 
-.PHONY: venv policy-venv engine demo test test-fast bench clean
+.PHONY: venv policy-venv engine demo test test-fast bench bench-policy clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -39,6 +39,9 @@ test-fast: venv
 bench: venv
 	$(VPY) benchmarks/bench_rules.py
 	$(VPY) benchmarks/bench_provider.py
+
+bench-policy: venv policy-venv engine
+	$(VPY) benchmarks/bench_policy.py
 
 clean:
 	rm -rf $(VENV) $(POLICY_VENV) .pulumi-local
