@@ -91,3 +91,8 @@ def test_a_wrong_setting_on_our_resource_is_reported_and_the_rules_still_run():
     assert "rule_profile 'strikt' is not a rule profile: use default or strict" in found[0].message
     found = check(DYNAMIC_TYPE, "days", ours(LEAF.pem, chain(INTER, ROOT), expiry_warning_days=-1))
     assert codes(found) == {"INPUT"} and "expiry_warning_days -1" in found[0].message
+
+
+def test_a_notice_is_advisory_and_labelled():
+    [v] = check(AWS_TYPE, "commented", aws("issued by the offline root\n" + LEAF.pem, chain(INTER, ROOT)))
+    assert not v.mandatory and v.code == "ENC006" and v.message.endswith("(notice)")

@@ -6,8 +6,9 @@
 // built on this machine. This host implements the part of the LanguageRuntime protocol that `pulumi
 // preview/up/refresh/destroy` use for a pip virtualenv project: it runs the SDK's own
 // `pulumi-language-python-exec` launcher (shipped in the sdk/v3 module) with the project's virtualenv.
-// Plugin discovery, dependency installation, `pulumi new` prompts, code generation and plugins written
-// in Python are not implemented: pca-import needs none of them.
+// Policy packs written in Python run through RunPlugin (runplugin.go). Plugin discovery, dependency
+// installation, `pulumi new` prompts, code generation and other plugins written in Python are not
+// implemented: pca-import needs none of them.
 package main
 
 import (
