@@ -54,9 +54,9 @@ def timed(project: PolicyProject, policy: bool) -> float:
 def main() -> None:
     ensure_policy_venv()
     root = ca("Bench Policy Root", path_length=2)
-    inter = ca("Bench Policy Inter", root, path_length=1)
+    inter = ca("Bench Policy Inter", root, path_length=1, days=3600)  # children never outlive parents (VAL004)
     good_chain = chain(inter, root)
-    certs = [ca(f"Bench Policy CA {i}", inter, path_length=0).pem for i in range(N)]
+    certs = [ca(f"Bench Policy CA {i}", inter, path_length=0, days=3000).pem for i in range(N)]
     with tempfile.TemporaryDirectory() as d:
         for kind, label in (("aws", "aws.acmpca.CertificateAuthorityCertificate (stand-in plugin)"),
                             ("ours", "CaCertificateImport (previewLiveChecks=false)")):

@@ -1,13 +1,14 @@
 """pca-import's policy pack: `pulumi preview --policy-pack policy` runs the rule engine on every
 aws.acmpca.CertificateAuthorityCertificate and every CaCertificateImport of the stack.
 
-Two policies: `pca-import-errors` (mandatory: the import would fail) and `pca-import-warnings` (advisory).
+Three policies: `pca-import-errors` (mandatory: the import would fail), `pca-import-warnings` (advisory), and
+the stack policy `pca-import-ca` (mandatory: the certificate does not fit the CA it is imported into).
 What is checked and how lives in pca_import/crossguard.py; this file only wires it to pulumi_policy.
 """
 import sys
 
 try:
-    from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+    from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
     from pulumi_policy.proxy import UnknownValueError
     from pca_import import crossguard
 except ImportError as exc:  # a message the user can act on, not a traceback
@@ -55,6 +56,23 @@ def _report(mandatory: bool):
     return validate
 
 
+def _check_stack(args, report_violation):
+    resources = []
+    for r in args.resources:
+        if r.resource_type not in crossguard.CHECKED_TYPES:
+            continue
+        deps = {k: [d.urn for d in v] for k, v in (r.property_dependencies or {}).items()}
+        resources.append(crossguard.StackResource(r.urn, r.resource_type, r.name, _inputs(r.props), deps))
+    try:
+        found = crossguard.check_against_ca(resources)
+    except Exception as exc:  # noqa: BLE001 - a crash is a finding, never a traceback
+        report_violation(f"[FATAL] pca-import could not check the stack's CA certificates against their CAs "
+                         f"({type(exc).__name__}: {exc}); please report it")
+        return
+    for urn, v in found:
+        report_violation(v.message, urn)
+
+
 PolicyPack(
     name="pca-import",
     enforcement_level=EnforcementLevel.ADVISORY,
@@ -70,6 +88,12 @@ PolicyPack(
             description="The CA certificate can be imported, but something in it deserves a look.",
             enforcement_level=EnforcementLevel.ADVISORY,
             validate=_report(False),
+        ),
+        StackValidationPolicy(
+            name="pca-import-ca",
+            description="The CA certificate does not fit the CA it is imported into (its type or its key).",
+            enforcement_level=EnforcementLevel.MANDATORY,
+            validate=_check_stack,
         ),
     ],
 )

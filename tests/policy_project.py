@@ -2,9 +2,10 @@
 backend, the project's virtualenv (pulumi_aws and pca_import), and the stand-in aws plugin (aws_standin.py;
 the real one cannot be obtained here). `preview(policy=True)` runs `pulumi preview --policy-pack policy`.
 
-The program declares what `resources.json` lists: `{"kind": "aws" | "ours", "name", "certificate",
-"chain", "unknown": ["certificate" | "chain", ...]}`. An "unknown" value is derived from the CSR of a new
-`aws.acmpca.CertificateAuthority`, so it is known only after apply, as a signer's output would be.
+The program declares what `resources.json` lists: CAs `{"kind": "aws-ca", "name", "type"}` and certificates
+`{"kind": "aws" | "ours", "name", "certificate", "chain", "unknown": ["certificate" | "chain", ...], "ca"}`
+imported into the CA named `ca` (default: `new-ca`, a new SUBORDINATE `aws.acmpca.CertificateAuthority`). An
+"unknown" value is derived from new-ca's CSR, so it is known only after apply, as a signer's output would be.
 """
 from __future__ import annotations
 
@@ -23,25 +24,31 @@ import json
 import pulumi_aws as aws
 from pca_import import CaCertificateImport
 
-ca = aws.acmpca.CertificateAuthority("new-ca", type="SUBORDINATE", certificate_authority_configuration={
-    "key_algorithm": "EC_prime256v1", "signing_algorithm": "SHA256WITHECDSA",
-    "subject": {"common_name": "New CA"}})
+items = json.load(open("resources.json"))
+config = {"key_algorithm": "EC_prime256v1", "signing_algorithm": "SHA256WITHECDSA", "subject": {"common_name": "CA"}}
+cas = {"new-ca": aws.acmpca.CertificateAuthority("new-ca", type="SUBORDINATE",
+                                                 certificate_authority_configuration=config)}
+for item in items:
+    if item["kind"] == "aws-ca":
+        cas[item["name"]] = aws.acmpca.CertificateAuthority(item["name"], type=item["type"],
+                                                            certificate_authority_configuration=config)
 
 
 def value(item, key):
     v = item.get(key)
     if key in item.get("unknown", ()):
-        return ca.certificate_signing_request.apply(lambda _csr: v)  # known only after apply
+        return cas["new-ca"].certificate_signing_request.apply(lambda _csr: v)  # known only after apply
     return v
 
 
-for item in json.load(open("resources.json")):
+for item in items:
+    arn = cas[item.get("ca") or "new-ca"].arn
     if item["kind"] == "aws":
-        aws.acmpca.CertificateAuthorityCertificate(item["name"], certificate_authority_arn=ca.arn,
+        aws.acmpca.CertificateAuthorityCertificate(item["name"], certificate_authority_arn=arn,
                                                    certificate=value(item, "certificate"),
                                                    certificate_chain=value(item, "chain"))
-    else:
-        CaCertificateImport(item["name"], certificate_authority_arn=ca.arn, certificate=value(item, "certificate"),
+    elif item["kind"] == "ours":
+        CaCertificateImport(item["name"], certificate_authority_arn=arn, certificate=value(item, "certificate"),
                             certificate_chain=value(item, "chain"))
 '''
 VIOLATION = re.compile(r"^\s*- \[(mandatory|advisory)\]\s+(\S+)\s+\((\S+): ([^)]+)\)\n\s*(.*)\n\s*(.*)$", re.M)

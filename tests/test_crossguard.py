@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from cryptography import x509
 
-from certfactory import ca, chain
-from pca_import.crossguard import AWS_TYPE, DYNAMIC_TYPE, UNKNOWN, check, kind
+from certfactory import ca, chain, csr_for
+from pca_import.crossguard import (AWS_CA_TYPE, AWS_TYPE, DYNAMIC_TYPE, UNKNOWN, StackResource, check,
+                                    check_against_ca, kind)
 
 ROOT = ca("CG Root", path_length=2)
-INTER = ca("CG Inter", ROOT, path_length=1)
-LEAF = ca("CG Leaf", INTER, path_length=0)
+# each child expires before its issuer (else VAL004, outlives its issuer, by a second or so)
+INTER = ca("CG Inter", ROOT, path_length=1, days=3600)
+LEAF = ca("CG Leaf", INTER, path_length=0, days=3000)
 SOON = ca("CG Soon", INTER, path_length=0, days=10)
 ARN = "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/cg"
 RPC_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -76,7 +78,7 @@ def test_only_aws_certificate_and_our_dynamic_resource_are_checked():
 def test_our_resource_keeps_its_rule_profile_and_expiry_warning_days():
     # critical name constraints: a warning in the default profile, refused in strict
     nc = x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.test")], excluded_subtrees=None)
-    constrained = ca("CG Constrained", INTER, path_length=0, extra_extensions=[(nc, True)])
+    constrained = ca("CG Constrained", INTER, path_length=0, days=3000, extra_extensions=[(nc, True)])
     good_chain = chain(INTER, ROOT)
     default = check(DYNAMIC_TYPE, "c", ours(constrained.pem, good_chain))
     assert codes(default, mandatory=False) == {"EXT002"} and codes(default, mandatory=True) == set()
@@ -96,3 +98,50 @@ def test_a_wrong_setting_on_our_resource_is_reported_and_the_rules_still_run():
 def test_a_notice_is_advisory_and_labelled():
     [v] = check(AWS_TYPE, "commented", aws("issued by the offline root\n" + LEAF.pem, chain(INTER, ROOT)))
     assert not v.mandatory and v.code == "ENC006" and v.message.endswith("(notice)")
+
+
+def stack_res(name, type_, props, arn_from=None, arn_key="certificateAuthorityArn"):
+    deps = {arn_key: [f"urn:{arn_from}"]} if arn_from else {}
+    return StackResource(f"urn:{name}", type_, name, props, deps)
+
+
+def aws_ca(name, ca_type, csr=None):
+    props = {"type": ca_type}
+    if csr is not None:
+        props["certificateSigningRequest"] = csr
+    return stack_res(name, AWS_CA_TYPE, props)
+
+
+def test_against_its_ca_a_certificate_of_the_wrong_type_is_mandatory():
+    good = aws(LEAF.pem, chain(INTER, ROOT))
+    [(urn, v)] = check_against_ca([aws_ca("root-ca", "ROOT"), stack_res("cert", AWS_TYPE, good, "root-ca")])
+    assert urn == "urn:cert" and v.mandatory and v.code == "ROOT001"
+    assert v.message.startswith("[ROOT001] cert: certificate: ") and v.message.endswith("(the CA: root-ca, type ROOT)")
+    assert check_against_ca([aws_ca("sub-ca", "SUBORDINATE"), stack_res("cert", AWS_TYPE, good, "sub-ca")]) == []
+    found = check_against_ca([aws_ca("sub-ca", "SUBORDINATE"), stack_res("root", AWS_TYPE, aws(ROOT.pem), "sub-ca")])
+    assert codes(v for _, v in found) == {"SUB001", "SUB002"}
+
+
+def test_against_its_ca_a_key_that_is_not_the_csr_key_is_mandatory():
+    good = aws(LEAF.pem, chain(INTER, ROOT))
+    own_csr, other_csr = csr_for("CG Leaf", "CG Leaf"), csr_for("CG Other", "CG Leaf")
+    found = check_against_ca([aws_ca("ca", "SUBORDINATE", other_csr), stack_res("cert", AWS_TYPE, good, "ca")])
+    assert codes(v for _, v in found) == {"KEY001"} and found[0][1].message.endswith("type SUBORDINATE and its CSR)")
+    assert check_against_ca([aws_ca("ca", "SUBORDINATE", own_csr), stack_res("cert", AWS_TYPE, good, "ca")]) == []
+
+
+def test_against_its_ca_nothing_is_repeated_guessed_or_judged_on_unknowns():
+    bad_chain = aws(LEAF.pem, chain(ROOT, INTER))  # CHAIN002 is the resource policy's, not repeated here
+    assert check_against_ca([aws_ca("ca", "SUBORDINATE"), stack_res("cert", AWS_TYPE, bad_chain, "ca")]) == []
+    good = aws(LEAF.pem, chain(INTER, ROOT))
+    assert check_against_ca([aws_ca("ca", UNKNOWN), stack_res("cert", AWS_TYPE, good, "ca")]) == []
+    assert check_against_ca([aws_ca("ca", "ROOT"), stack_res("cert", AWS_TYPE, good)]) == []  # no dependency
+    assert check_against_ca([aws_ca("ca", "ROOT"), stack_res("cert", AWS_TYPE, aws(UNKNOWN), "ca")]) == []
+
+
+def test_against_its_ca_our_resources_are_matched_too():
+    our_ca = stack_res("issuing-ca", DYNAMIC_TYPE, {"ca_type": "ROOT", "key_algorithm": "EC_prime256v1",
+                                                    "subject": {}, "arn": UNKNOWN, "csr": UNKNOWN})
+    cert = stack_res("issuing-cert", DYNAMIC_TYPE, ours(LEAF.pem, chain(INTER, ROOT)), "issuing-ca",
+                     arn_key="certificate_authority_arn")
+    assert codes(v for _, v in check_against_ca([our_ca, cert])) == {"ROOT001"}

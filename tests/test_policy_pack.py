@@ -21,15 +21,20 @@ PREVIEW_CALLS = {"Handshake", "GetPluginInfo", "CheckConfig", "Configure", "Chec
 
 class Certs:
     root = ca("Policy Root", path_length=2)
-    inter = ca("Policy Inter", root, path_length=1)
-    leaf = ca("Policy Leaf", inter, path_length=0)
+    inter = ca("Policy Inter", root, path_length=1, days=3600)  # children expire first: no VAL004
+    leaf = ca("Policy Leaf", inter, path_length=0, days=3000)
     soon = ca("Policy Soon", inter, path_length=0, days=10)
     good_chain = chain(inter, root)
     bad_chain = chain(root, inter)
 
 
-def item(kind, name, certificate, chain_pem=None, unknown=()):
-    return {"kind": kind, "name": name, "certificate": certificate, "chain": chain_pem, "unknown": list(unknown)}
+def item(kind, name, certificate, chain_pem=None, unknown=(), ca=None):
+    return {"kind": kind, "name": name, "certificate": certificate, "chain": chain_pem, "unknown": list(unknown),
+            "ca": ca}
+
+
+def new_ca(name, ca_type):
+    return {"kind": "aws-ca", "name": name, "type": ca_type}
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +78,8 @@ def test_a_clean_program_passes_with_unknown_values_skipped_and_warnings_shown(p
     c = Certs
     project.set_resources([
         item("aws", "good-cert", c.leaf.pem, c.good_chain),
-        item("aws", "root-cert", c.root.pem),
+        new_ca("root-ca", "ROOT"),
+        item("aws", "root-cert", c.root.pem, ca="root-ca"),
         item("aws", "cert-after-apply", c.leaf.pem, c.bad_chain, unknown=["certificate"]),
         item("aws", "chain-after-apply", c.leaf.pem, c.good_chain, unknown=["chain"]),
         item("ours", "ours-good", c.leaf.pem, c.good_chain),
@@ -86,6 +92,21 @@ def test_a_clean_program_passes_with_unknown_values_skipped_and_warnings_shown(p
     assert [(level, t, name) for level, _, t, name, _ in violations(out.stdout)] == [
         ("advisory", OURS, "ours-soon")], text
     assert "can't run policy" not in text and "Traceback" not in text
+
+
+def test_a_certificate_that_does_not_fit_its_ca_is_a_mandatory_stack_violation(project):
+    """The stack policy finds the CA through the certificate's dependency on its ARN: here a new ROOT CA."""
+    c = Certs
+    project.set_resources([new_ca("root-ca", "ROOT"),
+                           item("aws", "issuing-cert", c.leaf.pem, c.good_chain, ca="root-ca")])
+    out = project.preview()
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text
+    found = violations(out.stdout)
+    assert [(level, policy, name) for level, policy, _, name, _ in found] == [
+        ("mandatory", "pca-import-ca", "issuing-cert")], text
+    assert found[0][4].startswith("[ROOT001] issuing-cert: certificate: ")
+    assert found[0][4].endswith("(the CA: root-ca, type ROOT)")
 
 
 def test_a_pack_without_its_virtualenv_says_how_to_make_it(project, tmp_path):
