@@ -22,24 +22,10 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from certfactory import ca, chain  # noqa: E402
-from policy_project import PolicyProject, ensure_policy_venv, violations  # noqa: E402
+from policy_project import FLAT_PROGRAM, PolicyProject, ensure_policy_venv, violations  # noqa: E402
 
 N = 20
 RUNS = 5
-PROGRAM = '''
-import json
-import pulumi_aws as aws
-from pca_import import CaCertificateImport
-
-for i, item in enumerate(json.load(open("resources.json"))):
-    arn = f"arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/bench-{i}"
-    if item["kind"] == "aws":
-        aws.acmpca.CertificateAuthorityCertificate(item["name"], certificate_authority_arn=arn,
-                                                   certificate=item["certificate"], certificate_chain=item["chain"])
-    else:
-        CaCertificateImport(item["name"], certificate_authority_arn=arn, certificate=item["certificate"],
-                            certificate_chain=item["chain"])
-'''
 
 
 def timed(project: PolicyProject, policy: bool) -> float:
@@ -60,7 +46,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         for kind, label in (("aws", "aws.acmpca.CertificateAuthorityCertificate (stand-in plugin)"),
                             ("ours", "CaCertificateImport (previewLiveChecks=false)")):
-            project = PolicyProject(Path(d) / kind, program=PROGRAM)
+            project = PolicyProject(Path(d) / kind, program=FLAT_PROGRAM)
             project.set_resources([{"kind": kind, "name": f"{kind}-{i}", "certificate": pem, "chain": good_chain}
                                    for i, pem in enumerate(certs)])
             timed(project, False), timed(project, True)  # warm caches

@@ -51,6 +51,23 @@ for item in items:
         CaCertificateImport(item["name"], certificate_authority_arn=arn, certificate=value(item, "certificate"),
                             certificate_chain=value(item, "chain"))
 '''
+
+# Certificates only, each into a CA that exists already (a literal ARN): no other resource to create.
+FLAT_PROGRAM = '''
+import json
+import pulumi_aws as aws
+from pca_import import CaCertificateImport
+
+for i, item in enumerate(json.load(open("resources.json"))):
+    arn = f"arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/cert-{i}"
+    if item["kind"] == "aws":
+        aws.acmpca.CertificateAuthorityCertificate(item["name"], certificate_authority_arn=arn,
+                                                   certificate=item["certificate"], certificate_chain=item["chain"])
+    else:
+        CaCertificateImport(item["name"], certificate_authority_arn=arn, certificate=item["certificate"],
+                            certificate_chain=item["chain"])
+'''
+
 VIOLATION = re.compile(r"^\s*- \[(mandatory|advisory)\]\s+(\S+)\s+\((\S+): ([^)]+)\)\n\s*(.*)\n\s*(.*)$", re.M)
 
 
@@ -96,6 +113,9 @@ class PolicyProject:
     def pulumi(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
         return subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.dir, env=self.env,
                               capture_output=True, text=True, check=check, timeout=600)
+
+    def use_program(self, program: str) -> None:
+        (self.dir / "__main__.py").write_text(program)
 
     def preview(self, policy: bool = True) -> subprocess.CompletedProcess:
         args = ["preview", "--color", "never"] + (["--policy-pack", str(POLICY_PACK)] if policy else [])

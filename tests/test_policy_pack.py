@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from certfactory import ca, chain
-from policy_project import POLICY_PACK, PolicyProject, ensure_policy_venv, violations
+from policy_project import FLAT_PROGRAM, POLICY_PACK, PROGRAM, PolicyProject, ensure_policy_venv, violations
 
 pytestmark = pytest.mark.engine
 
@@ -107,6 +107,20 @@ def test_a_certificate_that_does_not_fit_its_ca_is_a_mandatory_stack_violation(p
         ("mandatory", "pca-import-ca", "issuing-cert")], text
     assert found[0][4].startswith("[ROOT001] issuing-cert: certificate: ")
     assert found[0][4].endswith("(the CA: root-ca, type ROOT)")
+
+
+def test_up_with_the_pack_stops_before_the_provider_is_asked_to_create(project):
+    c = Certs
+    project.use_program(FLAT_PROGRAM)  # only the certificate: into a CA that exists (a literal ARN)
+    try:
+        project.set_resources([item("aws", "bad-cert", c.leaf.pem, c.bad_chain)])
+        project.calls_log.unlink(missing_ok=True)
+        out = project.pulumi("up", "--yes", "--skip-preview", "--color", "never", "--policy-pack", str(POLICY_PACK))
+        assert out.returncode != 0
+        assert [(level, name) for level, _, _, name, _ in violations(out.stdout)] == [("mandatory", "bad-cert")]
+        assert "Create" not in project.standin_calls() and "Check" in project.standin_calls()
+    finally:
+        project.use_program(PROGRAM)
 
 
 def test_a_pack_without_its_virtualenv_says_how_to_make_it(project, tmp_path):
