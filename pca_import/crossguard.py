@@ -28,8 +28,11 @@ from .report import ERROR, Report
 
 AWS_TYPE = "aws:acmpca/certificateAuthorityCertificate:CertificateAuthorityCertificate"
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
-# Inputs every CaCertificateImport sends (resource.py fills the optional ones with their defaults).
-OURS_INPUTS = frozenset({"certificate_authority_arn", "certificate", "rule_profile", "on_delete"})
+# A CaCertificateImport's checked inputs, as a policy sees them: the two it requires, and at least one of its
+# settings (the provider's check fills in their defaults; `owner` is set by the resource). Inputs left None
+# are not sent at all.
+OURS_INPUTS = frozenset({"certificate_authority_arn", "certificate"})
+OURS_SETTINGS = frozenset({"rule_profile", "on_delete", "expiry_warning_days", "owner"})
 DEFAULT_EXPIRY_WARNING_DAYS = 30
 AWS_CA_TYPE = "aws:acmpca/certificateAuthority:CertificateAuthority"
 CHECKED_TYPES = frozenset({AWS_TYPE, DYNAMIC_TYPE, AWS_CA_TYPE})  # all a stack policy needs to look at
@@ -72,7 +75,7 @@ def kind(resource_type: str, inputs: Mapping[str, Any]) -> str | None:
     """'aws' or 'pca-import' for a resource this pack checks, else None."""
     if resource_type == AWS_TYPE:
         return "aws"
-    if resource_type == DYNAMIC_TYPE and OURS_INPUTS <= set(inputs):
+    if resource_type == DYNAMIC_TYPE and OURS_INPUTS <= set(inputs) and OURS_SETTINGS & set(inputs):
         return "pca-import"
     return None
 

@@ -26,7 +26,7 @@ def aws(cert, chain_pem=None, **extra):
 
 def ours(cert, chain_pem=None, **extra):
     return {"certificate_authority_arn": ARN, "certificate": cert, "certificate_chain": chain_pem,
-            "rule_profile": "default", "on_delete": "retain", "expiry_warning_days": 30, **extra}
+            "rule_profile": "default", "on_delete": "retain", "expiry_warning_days": 30.0, **extra}
 
 
 def codes(violations, mandatory=None):
@@ -70,8 +70,12 @@ def test_an_unknown_certificate_is_skipped_and_an_unknown_chain_skips_only_the_c
 def test_only_aws_certificate_and_our_dynamic_resource_are_checked():
     assert kind(AWS_TYPE, {}) == "aws"
     assert kind(DYNAMIC_TYPE, ours(LEAF.pem)) == "pca-import"
-    other_dynamic = {"certificate": LEAF.pem, "certificate_chain": chain(ROOT, INTER)}
-    assert kind(DYNAMIC_TYPE, other_dynamic) is None and check(DYNAMIC_TYPE, "x", other_dynamic) == []
+    # as the engine shows it after our provider's check: defaults filled in, inputs left None absent
+    assert kind(DYNAMIC_TYPE, {"certificate_authority_arn": UNKNOWN, "certificate": LEAF.pem,
+                               "owner": "project/stack/x"}) == "pca-import"
+    for other_dynamic in ({"certificate": LEAF.pem, "certificate_chain": chain(ROOT, INTER)},
+                          {"certificate_authority_arn": ARN, "certificate": LEAF.pem, "tags": {}}):
+        assert kind(DYNAMIC_TYPE, other_dynamic) is None and check(DYNAMIC_TYPE, "x", other_dynamic) == []
     assert check("aws:acmpca/certificate:Certificate", "x", aws(LEAF.pem, chain(ROOT, INTER))) == []
 
 
