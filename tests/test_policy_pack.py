@@ -2,8 +2,8 @@
 language host (RunPlugin) with the pack's own virtualenv, on a program with a file backend.
 
 STAND-IN, FOR THIS TEST ALONE: the aws resource plugin cannot be obtained here, so `pulumi-resource-aws` is
-tests/aws_standin.py, which only echoes inputs back (Check) and answers nothing else. It validates nothing:
-every finding below comes from the policy pack. The program is written with the real pulumi_aws SDK.
+tests/aws_standin.py, which answers only the calls a preview makes (GetPluginInfo, CheckConfig, Configure, and
+Check, which echoes the inputs back). It validates nothing: every finding below comes from the policy pack. The program is written with the real pulumi_aws SDK.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_a_plain_pulumi_aws_stack_gets_mandatory_and_advisory_findings(project):
     out = project.preview()
     text = out.stdout + out.stderr
     assert out.returncode != 0, text
-    found = violations(out.stdout)
+    found = sorted(violations(out.stdout), key=lambda v: v[0] != "mandatory")
     assert [(level, policy, t, name) for level, policy, t, name, _ in found] == [
         ("mandatory", "pca-import-errors", AWS, "bad-cert"),
         ("advisory", "pca-import-warnings", AWS, "soon-cert")], text
