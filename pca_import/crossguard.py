@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple
 
-from .engine import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES, validate_import
+from .engine import DEFAULT_PROFILE, validate_import
+from .options import DEFAULT_EXPIRY_WARNING_DAYS, ImportOptions
 from .report import ERROR, Report
 
 AWS_TYPE = "aws:acmpca/certificateAuthorityCertificate:CertificateAuthorityCertificate"
@@ -33,7 +34,6 @@ DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 # are not sent at all.
 OURS_INPUTS = frozenset({"certificate_authority_arn", "certificate"})
 OURS_SETTINGS = frozenset({"rule_profile", "on_delete", "expiry_warning_days", "owner"})
-DEFAULT_EXPIRY_WARNING_DAYS = 30
 AWS_CA_TYPE = "aws:acmpca/certificateAuthority:CertificateAuthority"
 CHECKED_TYPES = frozenset({AWS_TYPE, DYNAMIC_TYPE, AWS_CA_TYPE})  # all a stack policy needs to look at
 # Inputs of the hierarchy's boto3-backed CA (ca_resources.PrivateCertificateAuthority); outputs arn and csr.
@@ -155,23 +155,12 @@ def check_against_ca(resources: list[StackResource]) -> list[tuple[str, Violatio
 
 
 def _settings(name: str, inputs: Mapping[str, Any], violations: list[Violation]) -> tuple[str, int]:
-    """rule_profile and expiry_warning_days of a CaCertificateImport, defaulted (and reported) when wrong."""
-    profile, days = inputs.get("rule_profile"), inputs.get("expiry_warning_days")
-    if profile is None or _unknown(profile):
-        profile = DEFAULT_PROFILE
-    elif profile not in PROFILES:
-        violations.append(Violation(True, "INPUT", f"{name}: rule_profile {profile!r} is not a rule profile: "
-                                                   f"use {' or '.join(PROFILES)} (checked with {DEFAULT_PROFILE})"))
-        profile = DEFAULT_PROFILE
-    if days is None or _unknown(days):
-        days = DEFAULT_EXPIRY_WARNING_DAYS
-    elif isinstance(days, bool) or not isinstance(days, (int, float)) or days != int(days) or not (
-            0 <= days <= MAX_WARNING_DAYS):
-        violations.append(Violation(True, "INPUT", f"{name}: expiry_warning_days {days!r} is not a whole number "
-                                                   f"of days from 0 to {MAX_WARNING_DAYS} (checked with "
-                                                   f"{DEFAULT_EXPIRY_WARNING_DAYS})"))
-        days = DEFAULT_EXPIRY_WARNING_DAYS
-    return str(profile), int(days)
+    """rule_profile and expiry_warning_days of a CaCertificateImport (ImportOptions: defaulted, and each wrong
+    setting reported, as the resource's own check does)."""
+    options, problems = ImportOptions.from_props(inputs, is_unknown=_unknown)
+    for prop, message in problems:
+        violations.append(Violation(True, "INPUT", f"[INPUT] {name}: {prop}: {message}"))
+    return options.rule_profile, options.expiry_warning_days
 
 
 def violations_of(report: Report, name: str, chain_key: str = "certificate_chain") -> list[Violation]:
