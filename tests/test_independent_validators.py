@@ -164,7 +164,8 @@ class Tally:
         return {"cases": self.cases, "pca_ok": self.pca_ok, "agree": dict(self.agree),
                 "explained": {f"{v}:{k}": n for (v, k), n in self.explained.items()},
                 "abstained": {f"{v}:{r}": n for (v, r), n in self.abstained.items()},
-                "unexplained": {" | ".join(g): n for g, n in self.unexplained_groups.items()}}
+                "unexplained": {" | ".join(g): n for g, n in self.unexplained_groups.items()},
+                "unexplained_examples": self.unexplained}
 
 
 def check_one(spec: HierarchySpec, tally: Tally) -> None:
@@ -211,6 +212,7 @@ DIFFERENCE_CASES = {
     "chain-order": replace(C3, order="reversed"),
     "root-in-chain": replace(C3, omit_root=True),
     "critical-extensions": with_level(C3, 1, extras=(("crldp", True),)),
+    "nc-unsupported-forms": with_level(C3, 1, excluded=("registered_id",)),
     "trust-anchor": with_level(C3, 0, ku="no_cert_sign"),
     "ca-key-usage": with_level(C3, 1, ku="absent"),
 }
