@@ -142,6 +142,7 @@ class Difference:
     codes: frozenset[str] = frozenset()       # pca-import rejects with one of these, the validator accepts
     at_root: bool = False           # ... and only when the finding is on the root certificate
     validator_reasons: tuple[str, ...] = ()   # the validator rejects for this reason, pca-import accepts
+    readme: str = ""                # a marker the README's "Differences from RFC 5280 path validation" holds
 
 
 BOTH = frozenset({"pyhanko", "openssl"})
@@ -207,33 +208,49 @@ def _ca_without_key_usage(b: Built) -> bool:
     return any(_ext(c, x509.KeyUsage) is None for c in b.certs)
 
 
+_UNSUPPORTED_NC_FORMS = (x509.OtherName, x509.RegisteredID)  # and x400Address, ediPartyName (not generated)
+
+
+def _unsupported_nc_form(b: Built) -> bool:
+    for c in _sent(b):
+        e = _ext(c, x509.NameConstraints)
+        if e is not None and any(isinstance(g, _UNSUPPORTED_NC_FORMS) for g in
+                                 (e.value.permitted_subtrees or []) + (e.value.excluded_subtrees or [])):
+            return True
+    return False
+
+
 DIFFERENCES: tuple[Difference, ...] = (
     Difference("bc-critical", "Basic constraints must be marked critical (BC002); RFC 5280 path validation "
                "accepts a non-critical one (openssl -x509_strict agrees with AWS).",
-               PYHANKO, _any_bc_noncritical, frozenset({"BC002"})),
+               PYHANKO, _any_bc_noncritical, frozenset({"BC002"}), readme="BC002"),
     Difference("depth", "At most 5 CA levels (PATH002); RFC 5280 has no depth limit.",
-               BOTH, _deeper_than_5, frozenset({"PATH002"})),
+               BOTH, _deeper_than_5, frozenset({"PATH002"}), readme="PATH002"),
     Difference("chain-order", "The chain is sent in order, issuer first and root last, with nothing else in it "
                "(CHAIN001 the imported certificate, CHAIN002 order and unrelated certificates, CHAIN004 "
                "duplicates); validators build a path from an unordered pool.",
-               BOTH, _chain_not_exact, frozenset({"CHAIN001", "CHAIN002", "CHAIN004"})),
+               BOTH, _chain_not_exact, frozenset({"CHAIN001", "CHAIN002", "CHAIN004"}), readme="CHAIN002"),
     Difference("root-in-chain", "The chain ends with the self-signed root (CHAIN003), and a subordinate import "
                "has a chain (SUB002); validators take the trust anchor out of band.",
-               BOTH, _root_missing, frozenset({"CHAIN003", "SUB002"})),
+               BOTH, _root_missing, frozenset({"CHAIN003", "SUB002"}), readme="CHAIN003"),
     Difference("critical-extensions", "AWS rejects critical authority information access, CRL distribution "
                "points, freshest CRL, policy constraints and any extension off its list (EXT001); RFC 5280 "
                "validators process the ones they know.",
-               BOTH, _aws_rejected_critical, frozenset({"EXT001"})),
+               BOTH, _aws_rejected_critical, frozenset({"EXT001"}), readme="EXT001"),
+    Difference("nc-unsupported-forms", "Name constraints on the otherName, x400Address, ediPartyName and "
+               "registeredID forms are refused (NC002: AWS Private CA does not import them); RFC 5280 validators "
+               "apply them only to names of that form, and the certificates here carry none.",
+               BOTH, _unsupported_nc_form, frozenset({"NC002"}), readme="NC002"),
     Difference("trust-anchor", "The root certificate is checked like every CA certificate: keyCertSign in its "
                "key usage (KU001) and its self-signature (ROOT001 for a root import, CHAIN003 in a chain). pyhanko "
                "takes the root as an RFC 5937 trust anchor (its name, key, validity, pathLen and name constraints "
                "apply; its key usage and signature are never looked at).",
-               PYHANKO, _root_ku_or_signature, frozenset({"KU001", "ROOT001", "CHAIN003"}), at_root=True),
+               PYHANKO, _root_ku_or_signature, frozenset({"KU001", "ROOT001", "CHAIN003"}), at_root=True, readme="KU001"),
     Difference("ca-key-usage", "A CA certificate without a key usage extension is accepted (KU001 only checks "
                "keyCertSign when key usage is present); openssl -x509_strict requires key usage on a CA (an RFC "
                "5280 4.2.1.3 profile rule, not a path-validation step).",
                OPENSSL_ONLY, _ca_without_key_usage,
-               validator_reasons=("CA cert does not include key usage extension",)),
+               validator_reasons=("CA cert does not include key usage extension",), readme="x509_strict"),
 )
 
 WARNING_ONLY = {"VAL003", "VAL004", "EXT002"}  # findings that never change a verdict in the default profile

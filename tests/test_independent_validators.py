@@ -240,3 +240,13 @@ def test_clean_hierarchies_are_accepted_by_everyone(spec):
     assert pca_verdict(b).ok, pca_verdict(b).to_text()
     for name, validate in VALIDATORS.items():
         assert validate(b).ok, (name, validate(b))
+
+
+def test_readme_lists_every_documented_difference():
+    """The classifier's list and the README's "Differences from RFC 5280 path validation" are the same list."""
+    readme = open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")).read()
+    start = readme.find("Differences from RFC 5280 path validation")
+    assert start >= 0, "README has no 'Differences from RFC 5280 path validation'"
+    section = readme[start:readme.find("\n**", start + 10)]
+    missing = [f"{d.key} ({d.readme}): {d.rule}" for d in DIFFERENCES if d.readme not in section]
+    assert not missing, "README differences section lacks:\n" + "\n".join(missing)
