@@ -250,3 +250,34 @@ def test_readme_lists_every_documented_difference():
     section = readme[start:readme.find("\n**", start + 10)]
     missing = [f"{d.key} ({d.readme}): {d.rule}" for d in DIFFERENCES if d.readme not in section]
     assert not missing, "README differences section lacks:\n" + "\n".join(missing)
+
+
+# Cases the generator found or the issue names, pinned so the default run always has them.
+PINNED = {
+    "SHA-1 RSA root": with_level(clean(1, "rsa2048"), 0, sha1=True),
+    "SHA-1 ECDSA root": with_level(clean(1), 0, sha1=True),
+    "SHA-1 ECDSA intermediate": with_level(clean(3), 1, sha1=True),
+    "SHA-1 RSA root in a chain": with_level(clean(3, "rsa2048"), 0, sha1=True),
+    "issuer spelled in capitals": with_level(clean(3), 2, issuer_variant="case"),
+    "issuer with extra spaces": with_level(clean(3), 1, issuer_variant="spaces"),
+    "issuer as PrintableString": with_level(clean(3), 1, issuer_variant="printable"),
+    "root issuer spelled differently": with_level(clean(1), 0, issuer_variant="case"),
+    "self-issued imported CA under pathLen 0": with_level(with_level(clean(3), 1, path_len=0), 2, self_issued=True),
+    "self-issued CA under pathLen 1": with_level(with_level(clean(4), 0, path_len=1), 2, self_issued=True),
+    "excluded directoryName of the imported CA": with_level(clean(3), 1, excluded=("dir_imported",)),
+    "permitted DNS not covering the SAN": replace(with_level(clean(3), 0, permitted=("dns_example",)), san=("dns_out",)),
+    "registeredID constraint": with_level(clean(3), 1, excluded=("registered_id",)),
+    "reversed and root missing": replace(with_level(clean(4), 1, path_len=1), order="reversed", omit_root=True),
+    "wrong key in the middle": with_level(clean(3), 1, signature="wrong_key"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_pinned_cases_agree_or_differ_as_documented(name):
+    b = build(PINNED[name])
+    report = pca_verdict(b)
+    assert "FATAL" not in report.codes
+    for validator, validate in VALIDATORS.items():
+        verdict = validate(b)
+        assert classify(b, report, validator, verdict) is not None, \
+            f"{validator}: {verdict}\npca-import:\n{report.to_text()}"
