@@ -227,7 +227,7 @@ def der_encode(items) -> bytes:
     return out
 
 
-def _nodes(items, acc, parent=None):
+def _nodes(items, acc):
     for idx, node in enumerate(items):
         acc.append((items, idx))
         if isinstance(node[1], list):
@@ -446,7 +446,7 @@ def make_corpus() -> None:
     from cryptography.hazmat.primitives import serialization
 
     from pca_import.signing import make_csr
-    from pki_gen import SUBTREES, LevelSpec, HierarchySpec, build, clean, pem, pems, pool_key, with_level
+    from pki_gen import HierarchySpec, LevelSpec, build, clean, pem, pems, with_level
     os.makedirs(CORPUS_DIR, exist_ok=True)
 
     def w(name, data):
@@ -476,7 +476,6 @@ def make_corpus() -> None:
     w("query_list.json", b'[{"certificate": ""}]')
     w("query_nan.json", b'{"certificate": NaN, "profile": Infinity}')
     w("query_nested.json", b"[" * 500 + b"]" * 500)
-    del SUBTREES, pool_key
 
 
 # ---- engines -----------------------------------------------------------------------------------------------------

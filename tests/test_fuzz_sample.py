@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import fuzz_validate as fz  # noqa: E402
 from pca_import.signing import make_csr  # noqa: E402
-from pki_gen import build, clean, der, pem, pems, pool_key, to_name  # noqa: E402
+from pki_gen import build, clean, der, pem, pems, pool_key  # noqa: E402
 
 SAMPLE = int(os.environ.get("PCA_IMPORT_FUZZ_SAMPLE", "2000"))
 VALIDATE, CLI, TF = 0, 1, 2
