@@ -67,7 +67,10 @@ def hierarchies(draw) -> HierarchySpec:
         elif kind == "ku":
             lv = replace(lv, ku=draw(st.sampled_from(["absent", "noncritical", "no_cert_sign"])))
         elif kind == "ext":
-            lv = replace(lv, extras=lv.extras + ((draw(st.sampled_from(EXTRA_EXTENSIONS)), draw(st.booleans())),))
+            ext = draw(st.sampled_from(EXTRA_EXTENSIONS))
+            if any(e == ext for e, _ in lv.extras):   # one extension of a kind per certificate
+                continue
+            lv = replace(lv, extras=lv.extras + ((ext, draw(st.booleans())),))
         elif kind == "nc":
             if i not in nc_levels:
                 continue
