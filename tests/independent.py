@@ -2,7 +2,8 @@
 
 Two validators nobody here wrote judge every generated hierarchy:
 
-* **pyhanko-certvalidator** (RFC 5280 6.1 in Python): trust root = the hierarchy's root; the end-entity
+* **pyhanko-certvalidator** (RFC 5280 6.1 in Python): trust root = the hierarchy's root as an RFC 5937 trust
+  anchor (its validity, CA flag, pathLen and name constraints apply; see `_anchor`); the end-entity
   certificate issued by the imported CA is validated with the imported CA and the chain as the pool of
   intermediates, so the imported CA is checked as a CA (basic constraints, keyCertSign, path length, name
   constraints). Revocation is not checked (`NO_REVOCATION`); SHA-1 is not treated as weak (no AWS text
@@ -252,9 +253,6 @@ DIFFERENCES: tuple[Difference, ...] = (
                OPENSSL_ONLY, _ca_without_key_usage,
                validator_reasons=("CA cert does not include key usage extension",), readme="x509_strict"),
 )
-
-WARNING_ONLY = {"VAL003", "VAL004", "EXT002"}  # findings that never change a verdict in the default profile
-
 
 def _root_location(b: Built) -> str:
     """Where the root sits in the request pca-import saw ('certificate' for a root import)."""
