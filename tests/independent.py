@@ -264,6 +264,11 @@ def _root_location(b: Built) -> str:
     return "<absent>"
 
 
+def _as_given(finding, b: Built) -> bool:
+    """CHAIN003 names the last certificate *as given*: in a chain out of order that is not the root."""
+    return finding.code == "CHAIN003" and _chain_not_exact(b)
+
+
 def classify(b: Built, report, validator: str, verdict: Verdict) -> list[str] | None:
     """The documented differences that explain pca-import's verdict disagreeing with `validator`'s, or None.
 
@@ -277,7 +282,7 @@ def classify(b: Built, report, validator: str, verdict: Verdict) -> list[str] | 
         used = []
         for f in report.errors:
             hit = next((d for d in DIFFERENCES if validator in d.validators and f.code in d.codes
-                        and (not d.at_root or f.location == root_at) and d.present(b)), None)
+                        and (not d.at_root or f.location == root_at or _as_given(f, b)) and d.present(b)), None)
             if hit is None:
                 return None
             used.append(hit.key)
