@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 POLICY_VENV  := policy/venv
 POLICY_STAMP := $(POLICY_VENV)/.installed
 
-.PHONY: venv policy-venv engine demo test test-fast bench bench-policy clean
+.PHONY: venv policy-venv engine demo test test-fast bench bench-policy fuzz independent clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -42,6 +42,17 @@ bench: venv
 
 bench-policy: venv policy-venv engine
 	$(VPY) benchmarks/bench_policy.py
+
+# 100 000 fuzzed inputs (atheris when installed, else the seeded random engine): crashes, worst time and memory
+FUZZ_RUNS ?= 100000
+fuzz: venv
+	$(VPY) benchmarks/fuzz_validate.py --runs $(FUZZ_RUNS)
+	$(VPY) benchmarks/bench_hostile_chains.py
+
+# The independent-validator property tests with many more generated hierarchies than the default run
+independent: venv
+	PCA_IMPORT_HYPOTHESIS_EXAMPLES=$${PCA_IMPORT_HYPOTHESIS_EXAMPLES:-5000} $(VPY) -m pytest -q -s \
+		tests/test_independent_validators.py tests/test_real_roots.py tests/test_pkits.py
 
 clean:
 	rm -rf $(VENV) $(POLICY_VENV) .pulumi-local
