@@ -279,3 +279,14 @@ def test_no_contradictory_advice():
     other, ok = root("Contra Other")
     rep = validate_import(pem(r), pem(other), ca_type="ROOT")
     assert rep.codes & {"CHAIN002", "CHAIN003"} == set() and "ROOT002" in rep.codes
+
+
+def test_a_damaged_root_is_named_as_damaged_not_missing():
+    rk = key("Damaged Root")
+    r = cert(nm("Damaged Root"), rk.public_key(), nm("Damaged Root"), key("someone else"))  # self-issued, bad sig
+    sub = cert(nm("Under Damaged"), key("Under Damaged").public_key(), r.subject, rk)
+    other, _ = root("Unrelated Root")
+    for chain_ in (pem(other) + pem(r), pem(r) + pem(other)):  # the damaged root last, then first
+        text = validate_import(pem(sub), chain_, ca_type="SUBORDINATE").to_text()
+        assert "damaged or altered" in text and "no certificate named CN=Damaged Root" not in text
+        assert "append its issuer" not in text

@@ -96,6 +96,10 @@ def _describe_broken_link(f: Facts, child: CertInfo, parent: CertInfo) -> str:
     if child.self_signed:
         return (f"{child.label} is a self-signed root, so nothing may follow it: put it last in the chain "
                 "(issuer first, root last)")
+    if child.self_issued and signature_status(child, child) == INVALID:
+        return (f"{child.label} names itself as issuer, but its own key does not verify its "
+                f"{algorithm_name(child.cert)} signature: it is a damaged or altered root — re-export the root from "
+                "its source")
     if not names_chain(child, parent):
         issuer = short_name(child.issuer)
         present = [c for c in f.order.named(child.issuer_key) if c is not child]
@@ -152,11 +156,13 @@ def chain_ends_at_root(f: Facts):
     last = a.path[-1]
     if not last.self_signed:
         if last.self_issued and signature_status(last, last) == INVALID:
-            why = f"its own key does not verify its {algorithm_name(last.cert)} signature"
-        else:
-            why = f"it is issued by {short_name(last.issuer)}"
-        yield None, (f"the chain ends at {last.label}, which is not a self-signed root ({why}): append its issuer "
-                     f"and every certificate up to the root, root last"), last.location
+            yield None, (f"the chain ends at {last.label}, a root whose own key does not verify its "
+                         f"{algorithm_name(last.cert)} signature: it is damaged or altered — re-export the root from "
+                         "its source"), last.location
+            return
+        yield None, (f"the chain ends at {last.label}, which is not a self-signed root (it is issued by "
+                     f"{short_name(last.issuer)}): append its issuer and every certificate up to the root, root "
+                     "last"), last.location
 
 
 @rule("SIG001", WARNING, "No collision-weak signature (SHA-1, MD5) below the root",
