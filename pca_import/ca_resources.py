@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Optional
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
+from . import clock
 from .aws import AwsError, translate
-from .provider import AwsProvider
+from .pem import canonical_pem
+from .provider import AwsProvider, _log, is_unknown
+from .renewal import end_date_value, issuer_too_short, new_validity, renewal_due
 from .signing import AWS_SUBJECT_KEYS
 
 TEMPLATE_ROOT = "arn:aws:acm-pca:::template/RootCACertificate/V1"
@@ -93,31 +96,107 @@ class PrivateCertificateAuthority(Resource):
                                                      "subject": subject, "arn": None, "csr": None}, opts)
 
 
+def _not_after(pem_text: str | None):
+    """The first certificate's NotAfter in a PEM text (None when there is none or it cannot be read)."""
+    if not isinstance(pem_text, str) or "BEGIN CERTIFICATE" not in pem_text:
+        return None
+    from cryptography import x509
+    try:
+        return x509.load_pem_x509_certificate(pem_text.encode()).not_valid_after_utc
+    except ValueError:
+        return None
+
+
 class IssuedCaCertificateProvider(AwsProvider):
-    """IssueCertificate with a CA template, then GetCertificate (waiting until it is issued)."""
+    """IssueCertificate with a CA template, then GetCertificate (waiting until it is issued).
+
+    Renewal: with `renew_before_days` set, an `up` within that many days of the certificate's end issues it
+    again from the same CSR (same key) and the same issuer — an update, so the CA's import updates in place.
+    The validity asked for is capped at the issuer's `not_after` (read from `issuer_chain`, the issuer's
+    complete chain), as AWS refuses anything longer. When the issuer renews, `issuer_chain` changes and this
+    certificate's chain follows it in the same `up` (no new issuance unless this one is due too)."""
+
+    REPLACE_KEYS = ("issuer_arn", "csr", "template_arn", "signing_algorithm", "validity_days")
+
+    @staticmethod
+    def _label(props) -> str:
+        return props.get("ca_name") or props.get("issuer_arn") or "CA"
+
+    def _plan(self, olds: dict, news: dict) -> tuple[bool, str]:
+        """(renew now, the sentence saying why or why not) for a certificate already issued."""
+        rbd = news.get("renew_before_days")
+        if rbd is None or is_unknown(rbd):
+            return False, ""
+        now = clock.now()
+        decision = renewal_due(_not_after(olds.get("certificate")), now, int(rbd))
+        if not decision.due:
+            return False, decision.reason
+        chain = news.get("issuer_chain")
+        if is_unknown(chain):  # the issuer renews in this same up: the cap is its new certificate's end
+            validity = f"validity {news.get('validity_days')} days, capped at its issuer's new expiry if sooner"
+            return True, f"renews: {decision.reason}; {validity}"
+        issuer_end = _not_after(chain)
+        blocked = issuer_too_short(now, issuer_end, int(rbd))
+        if blocked:
+            return False, (f"due ({decision.reason}) but not renewed: {blocked}. It renews after its issuer does; "
+                           "give the issuer a renewBeforeDays larger than this CA's to renew it first")
+        return True, f"renews: {decision.reason}; {new_validity(now, int(news['validity_days']), issuer_end).describe()}"
 
     def diff(self, _id, olds, news):
-        keys = ("issuer_arn", "csr", "template_arn", "signing_algorithm", "validity_days")
-        replaces = [k for k in keys if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
+        replaces = [k for k in self.REPLACE_KEYS if is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
+        changes = list(replaces)
+        if not replaces:
+            renew, story = self._plan(olds, news)
+            if story and (renew or "not renewed" in story):
+                _log(f"{self._label(news)}: {story}")
+            if renew:
+                changes.append("certificate")
+            chain = news.get("issuer_chain")
+            if is_unknown(chain) or canonical_pem(chain) != canonical_pem(olds.get("issuer_chain")):
+                changes.append("issuer_chain")
+                if "issuer_chain" in olds or is_unknown(chain):
+                    _log(f"{self._label(news)}: its chain follows its issuer's new certificate")
+            if news.get("renew_before_days") != olds.get("renew_before_days") or \
+                    news.get("ca_name") != olds.get("ca_name"):
+                changes.append("renew_before_days")
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
 
-    def create(self, props):
+    def _issue(self, props) -> dict:
         pca = self._pca()
         client = pca.client()
         issuer = props["issuer_arn"]
+        now = clock.now()
+        validity = new_validity(now, int(props["validity_days"]), _not_after(props.get("issuer_chain")))
+        if validity.capped:
+            _log(f"{self._label(props)}: {validity.describe()}")
         try:
             cert_arn = client.issue_certificate(
                 CertificateAuthorityArn=issuer, Csr=props["csr"].encode(), TemplateArn=props["template_arn"],
                 SigningAlgorithm=props["signing_algorithm"],
-                Validity={"Type": "DAYS", "Value": int(props["validity_days"])})["CertificateArn"]
+                Validity={"Type": "END_DATE", "Value": end_date_value(validity.end)})["CertificateArn"]
             client.get_waiter("certificate_issued").wait(CertificateAuthorityArn=issuer, CertificateArn=cert_arn,
                                                          WaiterConfig={"Delay": 1, "MaxAttempts": 60})
             got = client.get_certificate(CertificateAuthorityArn=issuer, CertificateArn=cert_arn)
         except Exception as exc:
             raise translate(exc, issuer, "IssueCertificate", pca.settings) from None
-        outs = {**props, "certificate_arn": cert_arn, "certificate": got["Certificate"],
+        return {**props, "certificate_arn": cert_arn, "certificate": got["Certificate"],
                 "certificate_chain": got.get("CertificateChain")}
-        return CreateResult(id_=cert_arn, outs=outs)
+
+    def create(self, props):
+        outs = self._issue(props)
+        return CreateResult(id_=outs["certificate_arn"], outs=outs)
+
+    def update(self, _id, olds, news):
+        renew, story = self._plan(olds, news)
+        if renew:
+            _log(f"{self._label(news)}: {story}")
+            return UpdateResult(outs=self._issue(news))
+        # not due: keep the certificate; its chain is the issuer's current complete chain
+        outs = {**olds, **{k: v for k, v in news.items() if k not in ("certificate", "certificate_chain",
+                                                                        "certificate_arn")}}
+        if news.get("issuer_chain"):
+            outs["certificate_chain"] = news["issuer_chain"]
+        return UpdateResult(outs=outs)
 
     def delete(self, id_, props):
         pass  # an issued certificate cannot be un-issued; it is superseded by the next one
@@ -131,8 +210,13 @@ class IssuedCaCertificate(Resource):
     certificate_arn: pulumi.Output[str]
 
     def __init__(self, name: str, *, issuer_arn, csr, template_arn: str, signing_algorithm: str,
-                 validity_days: int, opts: Optional[pulumi.ResourceOptions] = None):
+                 validity_days: int, renew_before_days: Optional[int] = None, issuer_chain=None,
+                 ca_name: Optional[str] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        """`renew_before_days`: issue again from the same CSR within that many days of the end (None: never
+        by itself). `issuer_chain`: the issuer's certificate and chain (PEM), for the validity cap and for
+        this certificate's chain to follow the issuer's renewals; None for a root."""
         super().__init__(IssuedCaCertificateProvider(), name, {
             "issuer_arn": issuer_arn, "csr": csr, "template_arn": template_arn,
             "signing_algorithm": signing_algorithm, "validity_days": validity_days,
+            "renew_before_days": renew_before_days, "issuer_chain": issuer_chain, "ca_name": ca_name,
             "certificate": None, "certificate_chain": None, "certificate_arn": None}, opts)

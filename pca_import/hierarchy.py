@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from .hierarchy_config import (MAX_DEPTH, NAME, HierarchyError, Node, parse_hierarchy,  # noqa: F401 (public)
-                               parse_signs, private_key_problems)
+                               parse_renew_before_days, parse_signs, private_key_problems)
 
 BACKENDS = ("boto3", "pulumi-aws")
 
@@ -34,8 +34,13 @@ def _stack_output(resource_name: str, stack_name: str, output: str) -> dict:
     resource); {} when the stack has no such output yet."""
     import pulumi
     from pulumi.runtime.sync_await import _sync_await
-    ref = pulumi.StackReference(resource_name, stack_name=stack_name)
+    ref = _REFS.get(resource_name)
+    if ref is None:
+        ref = _REFS[resource_name] = pulumi.StackReference(resource_name, stack_name=stack_name)
     return _sync_await(ref.get_output_details(output)).value or {}
+
+
+_REFS: dict[str, Any] = {}  # one StackReference per other stack and program run
 
 
 def _signed_outputs(stack_name: str | None) -> dict:
@@ -92,13 +97,14 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
         if n.signer == "self":
             signed_by = "itself (RootCACertificate/V1)"
             cert, chain = _issue(n, arn, arn, csr, TEMPLATE_ROOT, signing_algorithm_for(n.key_algorithm), backend,
-                                 IssuedCaCertificate)
+                                 IssuedCaCertificate, issuer_chain=None)
         elif n.signer == "pca":
             parent = by_name[n.parent]
             signed_by = f"{parent.name} (Private CA, PathLen{n.path_length})"
             cert, chain = _issue(n, arns[parent.name], arn, csr, subordinate_template(n.path_length),
                                  signing_algorithm_for(parent.key_algorithm), backend, IssuedCaCertificate,
-                                 depends_on=[imports[parent.name]] if parent.name in imports else [])
+                                 depends_on=[imports[parent.name]] if parent.name in imports else [],
+                                 issuer_chain=imports[parent.name].complete_chain if parent.name in imports else None)
         else:
             external_csrs[n.name] = csr
             manual_cert, manual_chain = _read_file(n.certificate_file), _read_file(n.chain_file)
@@ -113,7 +119,8 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
                 signed_by = "external (awaiting signature)"
         # 3. the import
         entry: dict[str, Any] = {"arn": arn, "type": n.type, "csr": csr, "signed_by": signed_by, "parent": n.parent,
-                                 "key_algorithm": n.key_algorithm, "expiry_warning_days": n.expiry_warning_days}
+                                 "key_algorithm": n.key_algorithm, "expiry_warning_days": n.expiry_warning_days,
+                                 "renew_before_days": n.renew_before_days}
         if cert is None:
             entry.update(status="AWAITING_CERTIFICATE", serial=None, not_before=None, not_after=None)
             pulumi.log.info(f"{n.name}: awaiting its certificate from the external signer; its CSR is exported "
@@ -124,14 +131,33 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
                                       expiry_warning_days=n.expiry_warning_days)
             imports[n.name] = imp
             entry.update(status=imp.status, serial=imp.serial, not_before=imp.not_before, not_after=imp.not_after,
-                         complete_chain=imp.complete_chain)
+                         complete_chain=imp.complete_chain,
+                         renewal_due=imp.not_after.apply(lambda na, n=n: _renewal_due(n, na)))
         results[n.name] = entry
     pulumi.export("cas", results)
     pulumi.export("external_csrs", external_csrs)
     return results
 
 
-def _issue(n: Node, issuer_arn, arn, csr, template, signing_algorithm, backend, issued_cls, depends_on=()):
+def _renewal_due(n: Node, not_after: str | None) -> bool:
+    """Whether `n`'s certificate is within its renewal window now; for an externally signed CA, say who acts."""
+    import datetime as dt
+
+    import pulumi
+
+    from . import clock
+    from .renewal import renewal_due
+    if not not_after:
+        return False
+    decision = renewal_due(dt.datetime.fromisoformat(not_after), clock.now(), n.renew_before_days)
+    if decision.due and n.signer == "external":
+        pulumi.log.info(f"{n.name}: renewal due ({decision.reason}): exported as cas.{n.name}.renewal_due; the "
+                        "signer stack signs it again at its next `up`, and the next `up` here imports it in place")
+    return decision.due
+
+
+def _issue(n: Node, issuer_arn, arn, csr, template, signing_algorithm, backend, issued_cls, depends_on=(),
+           issuer_chain=None):
     import pulumi
     opts = pulumi.ResourceOptions(depends_on=list(depends_on))
     if backend == "pulumi-aws":
@@ -145,7 +171,8 @@ def _issue(n: Node, issuer_arn, arn, csr, template, signing_algorithm, backend, 
         chain = None if n.signer == "self" else c.certificate_chain
         return c.certificate, chain
     c = issued_cls(f"{n.name}-issued", issuer_arn=issuer_arn, csr=csr, template_arn=template,
-                   signing_algorithm=signing_algorithm, validity_days=n.validity_days, opts=opts)
+                   signing_algorithm=signing_algorithm, validity_days=n.validity_days,
+                   renew_before_days=n.renew_before_days, issuer_chain=issuer_chain, ca_name=n.name, opts=opts)
     return c.certificate, (None if n.signer == "self" else c.certificate_chain)
 
 
@@ -190,6 +217,7 @@ def build_signer(*, pki_stack: str, signer_certificate: str, signer_chain: str |
 
     settings = parse_signs(signs)
     csrs = _stack_output("pki", pki_stack, "external_csrs")
+    cas = _stack_output("pki", pki_stack, "cas")
     chain = signer_certificate if not signer_chain else signer_certificate.rstrip("\n") + "\n" + signer_chain
     out: dict[str, Any] = {}
     for name, opts in settings.items():
@@ -200,7 +228,8 @@ def build_signer(*, pki_stack: str, signer_certificate: str, signer_chain: str |
             continue
         s = OfflineSignedCertificate(f"{name}-signed", csr=csr, signer_certificate=signer_certificate,
                                      validity_days=opts.validity_days, path_length=opts.path_length,
-                                     renewal=opts.renewal)
+                                     renewal=opts.renewal,
+                                     renew_before_days=(cas.get(name) or {}).get("renew_before_days"))
         out[name] = {"certificate": s.certificate, "chain": chain, "serial": s.serial}
     pulumi.export("signed", out)
     return out
@@ -246,7 +275,8 @@ def main() -> None:
             return
         if role != "pki":
             raise HierarchyError(f"pca-import:role must be pki or signer, not {role!r}")
-        nodes = parse_hierarchy(_config_object(cfg, "hierarchy"))
+        nodes = parse_hierarchy(_config_object(cfg, "hierarchy"),
+                                parse_renew_before_days(_config_object(cfg, "renewBeforeDays")))
         backend = cfg.get("caBackend") or "boto3"
         if backend not in BACKENDS:
             raise HierarchyError(f"pca-import:caBackend must be one of {', '.join(BACKENDS)}, not {backend!r}")

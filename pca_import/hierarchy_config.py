@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from .engine import DEFAULT_PROFILE, PROFILES
 from .pem import PRIVATE_KEY_LABELS
+from .renewal import DEFAULT_RENEW_BEFORE_DAYS
 from .signing import KEY_ALGORITHMS
 
 MAX_DEPTH = 5
@@ -56,6 +57,7 @@ class Node:
     on_delete: str = "retain"
     rule_profile: str = DEFAULT_PROFILE
     expiry_warning_days: int = 30
+    renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
     children: list[str] = field(default_factory=list)
 
 
@@ -100,6 +102,7 @@ class CaConfig(_Model):
     on_delete: Literal["retain", "disable"] = "retain"
     rule_profile: Literal[PROFILES] = DEFAULT_PROFILE  # type: ignore[valid-type]
     expiry_warning_days: Annotated[int, Field(ge=0, le=MAX_WARNING_DAYS)] = 30
+    renew_before_days: Optional[Annotated[int, Field(ge=0, le=MAX_VALIDITY_DAYS)]] = None
 
     @field_validator("type", mode="before")
     @classmethod
@@ -164,6 +167,8 @@ _FIX = {
     "onDelete": "`onDelete: retain` (the default) or `onDelete: disable`",
     "ruleProfile": f"one of {', '.join(PROFILES)}",
     "expiryWarningDays": f"a whole number of days from 0 to {MAX_WARNING_DAYS} without quotes",
+    "renewBeforeDays": f"a whole number of days from 0 to {MAX_VALIDITY_DAYS} without quotes, shorter than "
+                       "the CA's validityDays, e.g. `renewBeforeDays: 90`",
     "renewal": "a whole number >= 0 without quotes; bump it to sign again",
 }
 _PROBLEM = {
@@ -253,10 +258,23 @@ def private_key_problems(prefix: str, value: Any, fix: str = _KEY_IN_CONFIG) -> 
 
 # ---- pca-import:hierarchy -------------------------------------------------------------------------------
 
-def parse_hierarchy(raw: Any) -> list[Node]:
+def parse_renew_before_days(raw: Any) -> int:
+    """The hierarchy-wide default `pca-import:renewBeforeDays` (None: 30)."""
+    if raw is None:
+        return DEFAULT_RENEW_BEFORE_DAYS
+    if isinstance(raw, str) and raw.strip().isdigit():  # `pulumi config set` stores text
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_VALIDITY_DAYS:
+        raise HierarchyError(f"pca-import:renewBeforeDays: must be a whole number of days from 0 to "
+                             f"{MAX_VALIDITY_DAYS} ({_got(raw)}), e.g. `pca-import:renewBeforeDays: 90`")
+    return raw
+
+
+def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> list[Node]:
     """Validate the hierarchy config and return its nodes, parents before children.
 
-    Raises one HierarchyError listing every mistake found."""
+    `renew_before_days` is the hierarchy-wide default (`pca-import:renewBeforeDays`) for entries without
+    their own. Raises one HierarchyError listing every mistake found."""
     if not isinstance(raw, list) or not raw:
         raise HierarchyError("pca-import:hierarchy must be a non-empty list of CAs (see README, 'Hierarchy config')")
     secrets = [line for i, item in enumerate(raw) for line in private_key_problems(
@@ -287,7 +305,15 @@ def parse_hierarchy(raw: Any) -> list[Node]:
             problems.append(f"{_where(prefix, ca.name)}: this name is used twice: names must be unique")
             continue
         positions[ca.name] = i
-        nodes[ca.name] = _node(ca)
+        node = _node(ca, renew_before_days)
+        if node.signer != "external" and node.renew_before_days >= node.validity_days:
+            own = "renewBeforeDays" if ca.renew_before_days is not None else "pca-import:renewBeforeDays (default)"
+            problems.append(f"{_where(prefix, ca.name)}.renewBeforeDays: {own} {node.renew_before_days} is not "
+                            f"shorter than validityDays {node.validity_days}: every certificate would be due at "
+                            "once (a renewal at every `up`): use fewer days than the validity, e.g. "
+                            f"`renewBeforeDays: {max(node.validity_days // 10, 1) if node.validity_days > 1 else 0}`")
+            continue
+        nodes[ca.name] = node
     problems += _check_links(nodes, positions, links)
     if problems:
         raise HierarchyError(problems)
@@ -299,7 +325,7 @@ def _valid_name(item: Any) -> str | None:
     return name if isinstance(name, str) and NAME.match(name) else None
 
 
-def _node(ca: CaConfig) -> Node:
+def _node(ca: CaConfig, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> Node:
     subject = ca.subject.model_dump(by_alias=True, exclude_none=True) if ca.subject else {"commonName": ca.name}
     signer = "self" if ca.type == "ROOT" else ("external" if ca.signer == "external" else "pca")
     return Node(name=ca.name, type=ca.type, subject=subject, key_algorithm=ca.key_algorithm, parent=ca.parent,
@@ -307,7 +333,8 @@ def _node(ca: CaConfig) -> Node:
                 validity_days=ca.validity_days or (3650 if ca.type == "ROOT" else 1825), arn=ca.arn,
                 certificate_file=ca.certificate_file, chain_file=ca.chain_file, certificate=ca.certificate,
                 certificate_chain=ca.certificate_chain, on_delete=ca.on_delete, rule_profile=ca.rule_profile,
-                expiry_warning_days=ca.expiry_warning_days)
+                expiry_warning_days=ca.expiry_warning_days,
+                renew_before_days=renew_before_days if ca.renew_before_days is None else ca.renew_before_days)
 
 
 def _check_links(nodes: dict[str, Node], positions: dict[str, int],

@@ -5,19 +5,24 @@ PKI stack sees no change on every run). The signing key is **not an input**: the
 its own process (signer_key.py: from a key file or the environment, which keeps it out of state entirely, or
 from the stack's secret config). A missing or damaged key fails at preview with a message naming its source
 and the fix. Changing `renewal` (or the CSR) signs again: same key, new certificate — the PKI stack then
-renews in place.
+renews in place. With `renew_before_days` (the PKI stack's window, read from its `cas` export) it also signs
+again by itself once the certificate it holds is within that window (an update: same CSR, same key).
 """
 from __future__ import annotations
 
 import os
+import sys
 from typing import Optional
 
 import pulumi
 from cryptography import x509
-from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+
+from . import clock
 
 from .provider_errors import ProviderError
 from .signer_key import KEY_CONFIG, KEY_FILE_CONFIG, SignerKeyError, signer_key
+from .renewal import new_validity, renewal_due
 from .signing import pem, sign_csr
 
 __all__ = ["KEY_CONFIG", "OfflineSignedCertificate", "OfflineSignerProvider"]
@@ -60,10 +65,38 @@ class OfflineSignerProvider(ResourceProvider):
                 failures.append(CheckFailure("", str(exc)))
         return CheckResult(news, failures)
 
+    @staticmethod
+    def _due(olds, news) -> tuple[bool, str]:
+        """Whether the certificate this signer holds is within the PKI stack's renewal window now."""
+        rbd = news.get("renew_before_days")
+        if rbd is None or not isinstance(rbd, (int, float)) or isinstance(rbd, bool):
+            return False, ""
+        not_after = None
+        if isinstance(olds.get("certificate"), str):
+            not_after = x509.load_pem_x509_certificate(olds["certificate"].encode()).not_valid_after_utc
+        decision = renewal_due(not_after, clock.now(), int(rbd))
+        return decision.due, decision.reason
+
     def diff(self, _id, olds, news):
         keys = ("csr", "signer_certificate", "validity_days", "path_length", "renewal")
         changed = [k for k in keys if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
+        changes = list(changed)
+        if not changed:
+            due, reason = self._due(olds, news)
+            if due:
+                print(f"pca-import: {news.get('ca_name') or 'CA'}: signs again: {reason}; validity "
+                      f"{news.get('validity_days')} days", file=sys.stderr, flush=True)
+                changes.append("certificate")
+            elif news.get("renew_before_days") != olds.get("renew_before_days") or \
+                    news.get("ca_name") != olds.get("ca_name"):
+                changes.append("renew_before_days")
+        return DiffResult(changes=bool(changes), replaces=changed, delete_before_replace=False)
+
+    def update(self, _id, olds, news):
+        due, _ = self._due(olds, news)
+        if due:  # same key, new certificate: the PKI stack imports it in place
+            return UpdateResult(outs={**self.create(news).outs})
+        return UpdateResult(outs={**olds, **{k: v for k, v in news.items() if k not in ("certificate", "serial")}})
 
     def create(self, props):
         try:
@@ -73,8 +106,11 @@ class OfflineSignerProvider(ResourceProvider):
         issuer = x509.load_pem_x509_certificate(props["signer_certificate"].encode())
         csr = x509.load_pem_x509_csr(props["csr"].encode())
         path_length = props.get("path_length")
+        validity = new_validity(clock.now(), int(props["validity_days"]), issuer.not_valid_after_utc)
+        if validity.capped:
+            print(f"pca-import: {props.get('ca_name') or 'CA'}: {validity.describe()}", file=sys.stderr, flush=True)
         cert = sign_csr(csr, issuer, key, path_length=None if path_length is None else int(path_length),
-                        days=int(props["validity_days"]))
+                        not_after=validity.end)
         out = {**props, "certificate": pem(cert), "serial": format(cert.serial_number, "x")}
         return CreateResult(id_=out["serial"], outs=out)
 
@@ -89,8 +125,11 @@ class OfflineSignedCertificate(Resource):
     serial: pulumi.Output[str]
 
     def __init__(self, name: str, *, csr, signer_certificate: str, validity_days: int = 1825,
-                 path_length: Optional[int] = None, renewal: int = 0,
+                 path_length: Optional[int] = None, renewal: int = 0, renew_before_days: Optional[int] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
+        """`renew_before_days` (the PKI stack's, from its `cas` export): sign again by itself when the
+        certificate it signed ends within that many days; None: only when `renewal` is bumped."""
         super().__init__(OfflineSignerProvider(), name, {
             "csr": csr, "signer_certificate": signer_certificate, "validity_days": validity_days,
-            "path_length": path_length, "renewal": renewal, "certificate": None, "serial": None}, opts)
+            "path_length": path_length, "renewal": renewal, "renew_before_days": renew_before_days,
+            "ca_name": name.removesuffix("-signed"), "certificate": None, "serial": None}, opts)

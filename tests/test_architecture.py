@@ -9,7 +9,7 @@ from pca_import.private_ca import CRITICAL_EXTENSIONS
 from pca_import.rules import RULES
 
 PKG = pathlib.Path(__file__).resolve().parent.parent / "pca_import"
-CORE = ["pem", "der", "names", "signatures", "facts", "chain", "engine", "report", "private_ca"]
+CORE = ["pem", "der", "names", "signatures", "facts", "chain", "engine", "report", "private_ca", "renewal"]
 ADAPTERS = {"aws", "provider", "resource", "ca_resources", "offline_signer", "hierarchy", "cli", "emulator",
             "local_pulumi", "provider_errors", "signing", "crossguard"}
 FORBIDDEN_THIRD_PARTY = {"boto3", "botocore", "pulumi", "pulumi_aws", "moto", "werkzeug"}
