@@ -39,6 +39,7 @@ test-fast: venv
 bench: venv
 	$(VPY) benchmarks/bench_rules.py
 	$(VPY) benchmarks/bench_provider.py
+	$(VPY) benchmarks/bench_renewal.py
 
 bench-policy: venv policy-venv engine
 	$(VPY) benchmarks/bench_policy.py
