@@ -15,6 +15,8 @@ invalid credentials, a reply that is not JSON) is an `AwsError` naming the step 
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import os
 import re
@@ -134,6 +136,15 @@ def _check_endpoint(url: str | None, source: str) -> str | None:
                        "from 1 to 65535 (e.g. http://127.0.0.1:5055 for the local emulator), or unset it for AWS",
                        "BadSetting", step="reading the settings")
     return url
+
+
+_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:acm-pca:([a-z0-9-]+):")
+
+
+def region_of(arn: str | None) -> str | None:
+    """The region an ACM PCA ARN names (`arn:aws:acm-pca:<region>:...`), or None."""
+    m = _ARN_REGION.match(arn) if isinstance(arn, str) else None
+    return m.group(1) if m else None
 
 
 @dataclass(frozen=True)
@@ -330,6 +341,19 @@ class PrivateCa:
     @classmethod
     def from_environment(cls, region: str | None = None, profile: str | None = None) -> "PrivateCa":
         return cls(Settings.from_environment(region, profile))
+
+    def in_region(self, region: str | None) -> "PrivateCa":
+        """The same settings in `region` (a CA's own region); these settings when None."""
+        if not region or region == self.settings.region:
+            return self
+        return PrivateCa(dataclasses.replace(self.settings, region=_check_region(region, "the CA's region")))
+
+    def for_arn(self, arn: str | None) -> "PrivateCa":
+        """Every call for a CA is made in its region: the one its ARN names. With no region set up at all, the
+        settings stay as they are, so the missing set-up is still reported as such (with its fix)."""
+        if self.settings.region is None:
+            return self
+        return self.in_region(region_of(arn))
 
     # ---- clients --------------------------------------------------------------------------------
 

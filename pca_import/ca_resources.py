@@ -12,7 +12,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from . import clock
-from .aws import AwsError, translate
+from .aws import AwsError, region_of, translate
 from .pem import canonical_pem
 from .provider import AwsProvider, _log, is_unknown
 from .renewal import end_date_value, issuer_too_short, new_validity, renewal_due
@@ -40,10 +40,13 @@ class PrivateCaProvider(AwsProvider):
     def diff(self, _id, olds, news):
         keys = ("ca_type", "key_algorithm", "subject")
         replaces = [k for k in keys if olds.get(k) != news.get(k)]
+        region = news.get("region")
+        if region and region != (region_of(_id) or olds.get("region")):
+            replaces.append("region")  # a CA cannot move: a new CA in the new region
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props):
-        pca = self._pca()
+        pca = self._pca(region=props.get("region"))
         client = pca.client()
         subject = {AWS_SUBJECT_KEYS[k]: v for k, v in (props.get("subject") or {}).items()}
         try:
@@ -62,7 +65,7 @@ class PrivateCaProvider(AwsProvider):
 
     def read(self, id_, props):
         try:
-            ca = self._pca().describe(id_)
+            ca = self._pca(id_).describe(id_)
         except AwsError as exc:
             if exc.code == "ResourceNotFoundException":
                 return ReadResult(id_="", outs={})
@@ -72,7 +75,7 @@ class PrivateCaProvider(AwsProvider):
         return ReadResult(id_=id_, outs=props)
 
     def delete(self, id_, props):
-        pca = self._pca()
+        pca = self._pca(id_)
         try:
             if pca.disable(id_) == "gone":
                 return
@@ -91,9 +94,12 @@ class PrivateCertificateAuthority(Resource):
     csr: pulumi.Output[str]
 
     def __init__(self, name: str, *, ca_type: str, key_algorithm: str, subject: dict,
-                 opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(PrivateCaProvider(), name, {"ca_type": ca_type, "key_algorithm": key_algorithm,
-                                                     "subject": subject, "arn": None, "csr": None}, opts)
+                 region: Optional[str] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        """`region`: where to create the CA (None: the stack's `aws:region` / the environment's)."""
+        props = {"ca_type": ca_type, "key_algorithm": key_algorithm, "subject": subject, "arn": None, "csr": None}
+        if region:
+            props["region"] = region
+        super().__init__(PrivateCaProvider(), name, props, opts)
 
 
 def _not_after(pem_text: str | None):
@@ -162,7 +168,7 @@ class IssuedCaCertificateProvider(AwsProvider):
         return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
 
     def _issue(self, props) -> dict:
-        pca = self._pca()
+        pca = self._pca(props["issuer_arn"])  # issued in the issuer's region
         client = pca.client()
         issuer = props["issuer_arn"]
         now = clock.now()

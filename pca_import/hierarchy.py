@@ -88,7 +88,7 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
             arn, csr = _aws_ca(n)
         else:
             ca = PrivateCertificateAuthority(f"{n.name}-ca", ca_type=n.type, key_algorithm=n.key_algorithm,
-                                             subject=n.subject)
+                                             subject=n.subject, region=n.region)
             arn, csr = ca.arn, ca.csr
         arns[n.name] = arn
         # 2. the signer step
@@ -120,7 +120,7 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
         # 3. the import
         entry: dict[str, Any] = {"arn": arn, "type": n.type, "csr": csr, "signed_by": signed_by, "parent": n.parent,
                                  "key_algorithm": n.key_algorithm, "expiry_warning_days": n.expiry_warning_days,
-                                 "renew_before_days": n.renew_before_days}
+                                 "renew_before_days": n.renew_before_days, "region": n.region}
         if cert is None:
             entry.update(status="AWAITING_CERTIFICATE", serial=None, not_before=None, not_after=None)
             pulumi.log.info(f"{n.name}: awaiting its certificate from the external signer; its CSR is exported "
@@ -201,7 +201,7 @@ def _existing_csr(arn: str, backend: str):
         import pulumi_aws as aws
         return aws.acmpca.get_certificate_authority_output(arn=arn).certificate_signing_request
     from .aws import PrivateCa
-    pca = PrivateCa.from_environment(region=pulumi.Config("aws").get("region"))
+    pca = PrivateCa.from_environment(region=pulumi.Config("aws").get("region")).for_arn(arn)
     return pulumi.Output.from_input(pca.csr(arn))
 
 

@@ -58,6 +58,7 @@ class Node:
     rule_profile: str = DEFAULT_PROFILE
     expiry_warning_days: int = 30
     renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
+    region: str | None = None          # where the CA lives (None: the stack's aws:region)
     children: list[str] = field(default_factory=list)
 
 
@@ -103,6 +104,7 @@ class CaConfig(_Model):
     rule_profile: Literal[PROFILES] = DEFAULT_PROFILE  # type: ignore[valid-type]
     expiry_warning_days: Annotated[int, Field(ge=0, le=MAX_WARNING_DAYS)] = 30
     renew_before_days: Optional[Annotated[int, Field(ge=0, le=MAX_VALIDITY_DAYS)]] = None
+    region: Optional[_text(40, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] = None
 
     @field_validator("type", mode="before")
     @classmethod
@@ -124,6 +126,9 @@ class CaConfig(_Model):
         if (self.certificate_chain or self.chain_file) and not (self.certificate or self.certificate_file):
             raise ValueError("`certificateChain`/`chainFile` without `certificate`/`certificateFile`: give the "
                              "signed certificate too")
+        if self.arn and self.region and f":acm-pca:{self.region}:" not in self.arn:
+            raise ValueError(f"`region` {self.region} is not the region of `arn` (a CA lives in the region its ARN "
+                             "names): remove `region` or correct it")
         if self.type == "ROOT":
             if self.parent or self.signer not in (None, "self"):
                 raise ValueError("a ROOT signs itself: remove `parent`/`signer`")
@@ -169,6 +174,7 @@ _FIX = {
     "expiryWarningDays": f"a whole number of days from 0 to {MAX_WARNING_DAYS} without quotes",
     "renewBeforeDays": f"a whole number of days from 0 to {MAX_VALIDITY_DAYS} without quotes, shorter than "
                        "the CA's validityDays, e.g. `renewBeforeDays: 90`",
+    "region": "an AWS region name such as eu-west-1",
     "renewal": "a whole number >= 0 without quotes; bump it to sign again",
 }
 _PROBLEM = {
@@ -334,7 +340,8 @@ def _node(ca: CaConfig, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> N
                 certificate_file=ca.certificate_file, chain_file=ca.chain_file, certificate=ca.certificate,
                 certificate_chain=ca.certificate_chain, on_delete=ca.on_delete, rule_profile=ca.rule_profile,
                 expiry_warning_days=ca.expiry_warning_days,
-                renew_before_days=renew_before_days if ca.renew_before_days is None else ca.renew_before_days)
+                renew_before_days=renew_before_days if ca.renew_before_days is None else ca.renew_before_days,
+                region=ca.region)
 
 
 def _check_links(nodes: dict[str, Node], positions: dict[str, int],

@@ -97,10 +97,11 @@ class AwsProvider(ResourceProvider):
         self._settings: Settings | None = None
         self._settings_error: AwsError | None = None
 
-    def _pca(self) -> PrivateCa:
+    def _pca(self, arn: str | None = None, region: str | None = None) -> PrivateCa:
+        """A client for the CA's own region: the one its ARN names, else `region`, else the stack's."""
         if self._settings_error is not None:
             raise self._settings_error
-        return PrivateCa(self._settings or Settings.from_environment())
+        return PrivateCa(self._settings or Settings.from_environment()).in_region(region).for_arn(arn)
 
 
 class CaCertificateImportProvider(AwsProvider):
@@ -158,7 +159,7 @@ class CaCertificateImportProvider(AwsProvider):
         Returns the report (None when not run). A wrong set-up (region, profile, credentials, endpoint) fails
         the check with its fix; a network failure is logged and the rest of this run previews offline."""
         try:
-            pca = self._pca()
+            pca = self._pca(arn)
             if owner_only:
                 view = CaView({}, None, owner=pca.owner(arn))
             else:
@@ -206,7 +207,7 @@ class CaCertificateImportProvider(AwsProvider):
         options, problems = ImportOptions.from_props(props)
         if problems:
             raise ProviderError("; ".join(f"{p}: {m}" for p, m in problems))
-        result = self._pca().import_certificate(
+        result = self._pca(arn).import_certificate(
             arn, props.get("certificate"), props.get("certificate_chain"), options=options,
             owner=props.get("owner") or None, previous_owner=previous_owner, replace_held=replace_held)
         for w in result["warnings"]:
@@ -245,7 +246,7 @@ class CaCertificateImportProvider(AwsProvider):
 
     def read(self, id_: str, props: dict) -> ReadResult:
         arn = props.get("certificate_authority_arn") or id_
-        live = self._pca().live(arn)
+        live = self._pca(arn).live(arn)
         if live is None:
             return ReadResult(id_="", outs={})
         outs = self._outputs(props, live)
@@ -259,10 +260,10 @@ class CaCertificateImportProvider(AwsProvider):
         if options.on_delete == "retain":
             _log(f"{arn}: on_delete=retain — the CA keeps its certificate and stays as it is")
         else:
-            _log(f"{arn}: on_delete=disable — {self._pca().disable(arn)}")
+            _log(f"{arn}: on_delete=disable — {self._pca(arn).disable(arn)}")
         owner = props.get("owner")
         if owner:
             try:
-                _log(f"{arn}: owner tag {owner}: {self._pca().release(arn, owner)}")
+                _log(f"{arn}: owner tag {owner}: {self._pca(arn).release(arn, owner)}")
             except ActionableError as exc:  # the resource is gone either way; the next owner adopts explicitly
                 _log(f"{arn}: could not release the {owner} tag ({exc}); a new owner needs adopt_owned_by")

@@ -1,6 +1,7 @@
-"""Renewal on the real engine and the emulator: a three-level Private CA hierarchy plus an externally signed
-CA, with PCA_IMPORT_NOW (program and provider processes) moved into each renewal window in turn. Tests run in
-file order and share one world; each window ends with a second `up` showing no changes and a quiet refresh."""
+"""Renewal on the real engine and the emulator: a three-level Private CA hierarchy (its third level in another
+region) plus an externally signed CA, with PCA_IMPORT_NOW (program and provider processes) moved into each
+renewal window in turn. Tests run in file order and share one world; each window ends with a second `up`
+showing no changes and a quiet refresh."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +10,7 @@ import json
 import pytest
 from cryptography import x509
 
+from pca_import.aws import region_of
 from pca_import.local_pulumi import LocalProject, engine_bin
 from pca_import.pem import canonical_pem
 from pca_import.signing import build_certificate, name, new_key, private_key_pem
@@ -19,7 +21,8 @@ HIERARCHY = [
     {"name": "root", "type": "ROOT", "validityDays": 3000, "subject": {"commonName": "Renewal Root"}},
     {"name": "policy", "type": "SUBORDINATE", "parent": "root", "renewBeforeDays": 60,
      "subject": {"commonName": "Renewal Policy"}},
-    {"name": "issuing", "type": "SUBORDINATE", "parent": "policy", "subject": {"commonName": "Renewal Issuing"}},
+    {"name": "issuing", "type": "SUBORDINATE", "parent": "policy", "subject": {"commonName": "Renewal Issuing"},
+     "region": "eu-west-1"},  # issued by policy in us-east-1, imported in eu-west-1
     {"name": "partner", "type": "SUBORDINATE", "signer": "external", "renewBeforeDays": 40,
      "subject": {"commonName": "Renewal Partner"}},
 ]
@@ -86,6 +89,7 @@ def test_a_grandchild_with_default_validity_is_capped_at_its_parent(world):
     assert {n: c["status"] for n, c in cas.items()} == {n["name"]: "ACTIVE" for n in HIERARCHY}
     assert cas["issuing"]["not_after"] == cas["policy"]["not_after"]  # 1825 days would outlive policy by seconds
     assert cas["policy"]["renew_before_days"] == 60 and cas["issuing"]["renew_before_days"] == 30
+    assert region_of(cas["issuing"]["arn"]) == "eu-west-1" and region_of(cas["policy"]["arn"]) == "us-east-1"
     assert not any(c["renewal_due"] for c in cas.values())
     _quiet(world, "pki", "signer")
 
