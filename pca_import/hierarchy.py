@@ -74,6 +74,10 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
 
     if backend not in BACKENDS:
         raise HierarchyError(f"pca-import:caBackend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if backend == "pulumi-aws" and any(n.region for n in nodes):
+        raise HierarchyError("pca-import:hierarchy: `region` per CA works with pca-import:caBackend boto3 only (with "
+                             "pulumi-aws every CA is in the stack's aws:region): remove `region` from "
+                             f"{', '.join(n.name for n in nodes if n.region)} or use caBackend: boto3")
     signed = _signed_outputs(signer_stack) if any(n.signer == "external" for n in nodes) else {}
     by_name = {n.name: n for n in nodes}
     arns: dict[str, Any] = {}
