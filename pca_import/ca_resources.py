@@ -148,6 +148,15 @@ class IssuedCaCertificateProvider(AwsProvider):
                            "give the issuer a renewBeforeDays larger than this CA's to renew it first")
         return True, f"renews: {decision.reason}; {new_validity(now, int(news['validity_days']), issuer_end).describe()}"
 
+    def check(self, olds, news):
+        from pulumi.dynamic import CheckResult
+        chain, days = news.get("issuer_chain"), news.get("validity_days")
+        if not olds and isinstance(chain, str) and not is_unknown(chain) and isinstance(days, (int, float)):
+            validity = new_validity(clock.now(), int(days), _not_after(chain))
+            if validity.capped:  # a new certificate under an existing issuer: the preview says so
+                _log(f"{self._label(news)}: {validity.describe()}")
+        return CheckResult(news, [])
+
     def diff(self, _id, olds, news):
         replaces = [k for k in self.REPLACE_KEYS if is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
         changes = list(replaces)

@@ -163,3 +163,25 @@ def test_due_but_the_issuer_ends_first_is_reported_and_not_renewed(parent, monke
     assert not d.changes
     err = capsys.readouterr().err
     assert "sub: due (expires" in err and "but not renewed" in err and "AWS refuses a validity past the issuer" in err
+
+
+def test_a_certificate_issued_before_renewal_existed_updates_once_without_a_call(parent, calls):
+    """State written by an older pca-import has no renew_before_days, issuer_chain or ca_name: the first up
+    records them (an update, no issuance), the next one shows nothing."""
+    root_arn, root_cert, _, csr = parent
+    p = IssuedCaCertificateProvider()
+    props = _props(root_arn, root_cert, csr)
+    olds = {k: v for k, v in p.create(props).outs.items() if k not in ("renew_before_days", "issuer_chain", "ca_name")}
+    d = p.diff("id", olds, props)
+    assert d.changes and not d.replaces
+    calls.reset()
+    news = p.update("id", olds, props).outs
+    assert news["certificate"] == olds["certificate"] and calls.get() == {}
+    assert not p.diff("id", news, props).changes
+
+
+def test_a_new_certificate_under_an_existing_issuer_says_it_is_capped(parent, capsys):
+    root_arn, root_cert, _, csr = parent
+    IssuedCaCertificateProvider().check({}, _props(root_arn, root_cert, csr, days=36500))
+    assert f"sub: validity 36500 days capped at its issuer's expiry {_not_after(root_cert).date()}" in \
+        capsys.readouterr().err
