@@ -16,7 +16,6 @@ invalid credentials, a reply that is not JSON) is an `AwsError` naming the step 
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 import os
 import re

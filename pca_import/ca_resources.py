@@ -146,7 +146,8 @@ class IssuedCaCertificateProvider(AwsProvider):
         if blocked:
             return False, (f"due ({decision.reason}) but not renewed: {blocked}. It renews after its issuer does; "
                            "give the issuer a renewBeforeDays larger than this CA's to renew it first")
-        return True, f"renews: {decision.reason}; {new_validity(now, int(news['validity_days']), issuer_end).describe()}"
+        validity = new_validity(now, int(news["validity_days"]), issuer_end)
+        return True, f"renews: {decision.reason}; {validity.describe()}"
 
     def check(self, olds, news):
         from pulumi.dynamic import CheckResult

@@ -13,7 +13,7 @@ from cryptography import x509
 from pca_import.aws import region_of
 from pca_import.local_pulumi import LocalProject, engine_bin
 from pca_import.pem import canonical_pem
-from pca_import.signing import build_certificate, name, new_key, private_key_pem
+from pca_import.signing import build_certificate, name, new_key, pem, private_key_pem
 
 pytestmark = pytest.mark.engine
 
@@ -73,8 +73,7 @@ def world(tmp_path_factory, emulator_url):
                                 path_length=1, days=9000)
     proj.init_stack("pki")
     proj.init_stack("signer")
-    proj.config_set("signer", "pca-import:signerCertificate", offline.public_bytes(
-        __import__("cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.PEM).decode())
+    proj.config_set("signer", "pca-import:signerCertificate", pem(offline))
     proj.config_set("signer", "pca-import:signerKey", private_key_pem(key), secret=True)
     proj.set_object("pki", "pca-import:hierarchy", HIERARCHY)
     proj.up("pki")
@@ -165,7 +164,8 @@ def test_root_renews_with_the_same_key_and_every_descendant_chain_follows(world)
     for n in ("root", "policy", "issuing"):
         assert cas[n]["arn"] == before[n]["arn"] and cas[n]["serial"] != before[n]["serial"], n
     old_root, new_root = _cert(before["root"]["complete_chain"]), _cert(cas["root"]["complete_chain"])
-    assert old_root.public_key() == new_root.public_key() and new_root.not_valid_after_utc > old_root.not_valid_after_utc
+    assert old_root.public_key() == new_root.public_key()  # the same key: a Private CA's key never changes
+    assert new_root.not_valid_after_utc > old_root.not_valid_after_utc
     root_pem = canonical_pem(cas["root"]["complete_chain"])
     for n in ("policy", "issuing"):
         assert root_pem in canonical_pem(cas[n]["complete_chain"]), n
