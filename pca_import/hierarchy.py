@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from .hierarchy_config import (MAX_DEPTH, NAME, HierarchyError, Node, parse_hierarchy,  # noqa: F401 (public)
-                               parse_renew_before_days, parse_signs, private_key_problems)
+                               parse_renew_before_days, parse_signs, private_key_problems, renewal_hints)
 
 BACKENDS = ("boto3", "pulumi-aws")
 
@@ -285,6 +285,8 @@ def main() -> None:
         if backend not in BACKENDS:
             raise HierarchyError(f"pca-import:caBackend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         refuse_keys_in_files(nodes)
+        for hint in renewal_hints(nodes):
+            pulumi.log.warn(hint)
     except HierarchyError as exc:
         import sys
         for problem in exc.problems:

@@ -326,6 +326,20 @@ def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
     return _ordered(nodes)
 
 
+def renewal_hints(nodes: list[Node]) -> list[str]:
+    """Windows that make a CA wait for its parent: a PCA-signed CA with a larger `renewBeforeDays` than its
+    parent's falls due, once its certificate is capped at the parent's expiry, while the parent is not yet due;
+    a certificate cannot outlive its issuer, so it renews only after the parent does. Not an error: said once
+    per run (equal windows fall due together, and the parent renews first in the same `up`)."""
+    by_name = {n.name: n for n in nodes}
+    return [f"pca-import:hierarchy ({n.name}).renewBeforeDays: {n.renew_before_days} is larger than its parent "
+            f"{n.parent}'s {by_name[n.parent].renew_before_days}: once its certificate ends with {n.parent}'s, it "
+            f"falls due before {n.parent} does and waits for {n.parent} to renew first; give {n.parent} at least "
+            f"renewBeforeDays: {n.renew_before_days} to renew both in time"
+            for n in nodes if n.signer == "pca" and n.parent in by_name
+            and n.renew_before_days > by_name[n.parent].renew_before_days]
+
+
 def _valid_name(item: Any) -> str | None:
     name = item.get("name") if isinstance(item, dict) else None
     return name if isinstance(name, str) and NAME.match(name) else None

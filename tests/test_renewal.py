@@ -79,6 +79,18 @@ def test_a_window_not_shorter_than_the_validity_is_a_config_error():
         parse_hierarchy([{**ROOT, "validityDays": 365}], 400)
 
 
+def test_a_child_with_a_larger_window_than_its_parent_is_told_it_will_wait():
+    from pca_import.hierarchy_config import renewal_hints
+    nodes = parse_hierarchy([{**ROOT, "renewBeforeDays": 30},
+                             {"name": "policy", "type": "SUBORDINATE", "parent": "root", "renewBeforeDays": 60},
+                             {"name": "issuing", "type": "SUBORDINATE", "parent": "policy"}])
+    assert renewal_hints(nodes) == [
+        "pca-import:hierarchy (policy).renewBeforeDays: 60 is larger than its parent root's 30: once its certificate "
+        "ends with root's, it falls due before root does and waits for root to renew first; give root at least "
+        "renewBeforeDays: 60 to renew both in time"]
+    assert renewal_hints(parse_hierarchy([ROOT, {"name": "sub", "type": "SUBORDINATE", "parent": "root"}])) == []
+
+
 @pytest.mark.parametrize("raw", ["abc", -1, True, 40000])
 def test_hierarchy_wide_default_is_checked(raw):
     with pytest.raises(HierarchyError, match="pca-import:renewBeforeDays"):
