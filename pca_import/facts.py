@@ -61,10 +61,10 @@ class CertInfo:
             self.parse_error = "its base64 body is not valid base64"
             return
         try:
-            with warnings.catch_warnings():  # e.g. a non-positive serial: real roots have them; not our verdict
+            with warnings.catch_warnings():  # a non-positive serial, an odd attribute length: the rules judge
                 warnings.simplefilter("ignore")
                 cert = x509.load_der_x509_certificate(der)
-            self.subject, self.issuer = cert.subject, cert.issuer
+                self.subject, self.issuer = cert.subject, cert.issuer
             self.subject_key, self.issuer_key = name_key(self.subject), name_key(self.issuer)
             self._validity = (cert.not_valid_before_utc, cert.not_valid_after_utc)
         except Exception as exc:  # noqa: BLE001 - InvalidVersion, bad strings in names, ...: all "unreadable"
@@ -246,8 +246,10 @@ class Facts:
         if not data:
             return None, None, None, None
         try:
-            csr = x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data)
-            subject = csr.subject
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                csr = x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data)
+                subject = csr.subject
             return csr, spki_der(csr.public_key()), name_key(subject), None
         except Exception as exc:  # noqa: BLE001 - bad version, off-curve point, unsupported key, bad names
             return None, None, None, _why(exc)

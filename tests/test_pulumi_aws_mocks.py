@@ -40,6 +40,8 @@ class Mocks(pulumi.runtime.Mocks):
 
 @pytest.fixture(scope="module")
 def program():
+    import asyncio
+    asyncio.set_event_loop(asyncio.new_event_loop())  # an earlier test's asyncio.run() may have left none
     pulumi.runtime.set_mocks(Mocks(), preview=False)
     from pca_import.hierarchy import build_pki, parse_hierarchy
     nodes = parse_hierarchy([
