@@ -18,6 +18,11 @@ from .signatures import INVALID, WEAK_SIGNATURES, verify
 
 ROOT, SUBORDINATE = "ROOT", "SUBORDINATE"
 
+# cryptography warns (a non-positive serial, an attribute of odd length) about certificates real PKIs hold; the
+# rules judge them, so its warnings raised on parsing from this module are not shown. One filter at import costs
+# nothing per certificate, unlike catch_warnings() around every parse.
+warnings.filterwarnings("ignore", module=r"pca_import\.facts")
+
 
 class cached_property:  # noqa: N801 - same role as functools.cached_property, without its per-call lock
     """Compute once per instance, then serve from the instance dict (the engine is single-threaded per call)."""
@@ -61,10 +66,8 @@ class CertInfo:
             self.parse_error = "its base64 body is not valid base64"
             return
         try:
-            with warnings.catch_warnings():  # a non-positive serial, an odd attribute length: the rules judge
-                warnings.simplefilter("ignore")
-                cert = x509.load_der_x509_certificate(der)
-                self.subject, self.issuer = cert.subject, cert.issuer
+            cert = x509.load_der_x509_certificate(der)
+            self.subject, self.issuer = cert.subject, cert.issuer
             self.subject_key, self.issuer_key = name_key(self.subject), name_key(self.issuer)
             self._validity = (cert.not_valid_before_utc, cert.not_valid_after_utc)
         except Exception as exc:  # noqa: BLE001 - InvalidVersion, bad strings in names, ...: all "unreadable"
@@ -72,9 +75,7 @@ class CertInfo:
             return
         self.cert = cert
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.extensions = cert.extensions
+            self.extensions = cert.extensions
             self._ext_by_type = {type(e.value): e for e in self.extensions}
         except Exception as exc:  # noqa: BLE001 - duplicate or malformed extensions, unsupported name forms
             self.extension_error = _why(exc) or "unreadable extensions"
@@ -246,10 +247,8 @@ class Facts:
         if not data:
             return None, None, None, None
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                csr = x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data)
-                subject = csr.subject
+            csr = x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data)
+            subject = csr.subject
             return csr, spki_der(csr.public_key()), name_key(subject), None
         except Exception as exc:  # noqa: BLE001 - bad version, off-curve point, unsupported key, bad names
             return None, None, None, _why(exc)
@@ -301,9 +300,7 @@ def spki_der(public_key) -> bytes:
 def certificate_facts(cert: x509.Certificate) -> dict[str, str]:
     """Subject, issuer, serial, validity and SHA-256 fingerprint: what reports, outputs and `status` show."""
     from cryptography.hazmat.primitives import hashes
-    with warnings.catch_warnings():  # a non-positive serial warns (real roots have them): show it, do not warn
-        warnings.simplefilter("ignore")
-        serial = cert.serial_number
+    serial = cert.serial_number
     return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
             "serial": format(serial, "x"), "not_before": cert.not_valid_before_utc.isoformat(),
             "not_after": cert.not_valid_after_utc.isoformat(),
