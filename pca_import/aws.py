@@ -22,6 +22,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -602,6 +603,53 @@ class PrivateCa:
             return "not ours" if current else "untagged"
         self._call(client, "UntagCertificateAuthority", arn, Tags=[{"Key": OWNER_TAG, "Value": current}])
         return "released"
+
+    # ---- the boto3 hierarchy backend's CA lifecycle (ca_resources.py) ------------------------------
+
+    def create_ca(self, ca_type: str, key_algorithm: str, signing_algorithm: str, subject: dict[str, str],
+                  tags: list[dict[str, str]]) -> tuple[str, str]:
+        """CreateCertificateAuthority, wait for its CSR, return (ARN, CSR). An idempotency token makes botocore's
+        retry of a lost reply the same request, so a retried create never makes a second CA."""
+        client, what = self.client(), f"(new {ca_type} CA)"
+        try:
+            arn = client.create_certificate_authority(
+                CertificateAuthorityConfiguration={"KeyAlgorithm": key_algorithm, "SigningAlgorithm": signing_algorithm,
+                                                   "Subject": subject},
+                CertificateAuthorityType=ca_type, Tags=tags,
+                IdempotencyToken=uuid.uuid4().hex)["CertificateAuthorityArn"]
+            client.get_waiter("certificate_authority_csr_created").wait(
+                CertificateAuthorityArn=arn, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
+        except Exception as exc:  # noqa: BLE001 - an ActionableError naming the step and the fix
+            raise translate(exc, what, "CreateCertificateAuthority", self.settings) from None
+        return arn, csr
+
+    def issue_ca_certificate(self, issuer_arn: str, csr: str, template_arn: str, signing_algorithm: str,
+                             validity: dict[str, Any]) -> tuple[str, str, str | None]:
+        """IssueCertificate from a CA template and wait for it: (certificate ARN, certificate, chain)."""
+        client = self.client()
+        try:
+            cert_arn = client.issue_certificate(
+                CertificateAuthorityArn=issuer_arn, Csr=csr.encode(), TemplateArn=template_arn,
+                SigningAlgorithm=signing_algorithm, Validity=validity,
+                IdempotencyToken=uuid.uuid4().hex)["CertificateArn"]
+            client.get_waiter("certificate_issued").wait(CertificateAuthorityArn=issuer_arn, CertificateArn=cert_arn,
+                                                         WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            got = client.get_certificate(CertificateAuthorityArn=issuer_arn, CertificateArn=cert_arn)
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc, issuer_arn, "IssueCertificate", self.settings) from None
+        return cert_arn, got["Certificate"], got.get("CertificateChain")
+
+    def delete_ca(self, arn: str) -> None:
+        """Disable (when ACTIVE) and delete the CA with the shortest restoration window; a CA gone is fine."""
+        try:
+            if self.disable(arn) == "gone":
+                return
+            client = self.client()
+            if self.describe(arn, client)["status"] != "DELETED":
+                client.delete_certificate_authority(CertificateAuthorityArn=arn, PermanentDeletionTimeInDays=7)
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc, arn, "DeleteCertificateAuthority", self.settings) from None
 
     def disable(self, arn: str) -> str:
         """Disable the CA (on_delete=disable). Returns what happened; a CA already gone is not an error."""

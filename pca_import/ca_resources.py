@@ -12,7 +12,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from . import clock
-from .aws import AwsError, region_of, translate
+from .aws import AwsError, region_of
 from .pem import canonical_pem
 from .provider import AwsProvider, _log, is_unknown
 from .renewal import end_date_value, issuer_too_short, new_validity, renewal_due
@@ -46,21 +46,10 @@ class PrivateCaProvider(AwsProvider):
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props):
-        pca = self._pca(region=props.get("region"))
-        client = pca.client()
         subject = {AWS_SUBJECT_KEYS[k]: v for k, v in (props.get("subject") or {}).items()}
-        try:
-            arn = client.create_certificate_authority(
-                CertificateAuthorityConfiguration={"KeyAlgorithm": props["key_algorithm"],
-                                                   "SigningAlgorithm": signing_algorithm_for(props["key_algorithm"]),
-                                                   "Subject": subject},
-                CertificateAuthorityType=props["ca_type"],
-                Tags=[{"Key": "managed-by", "Value": "pca-import"}])["CertificateAuthorityArn"]
-            client.get_waiter("certificate_authority_csr_created").wait(
-                CertificateAuthorityArn=arn, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-            csr = client.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-        except Exception as exc:  # an ActionableError: the provider host shows its message, no traceback
-            raise translate(exc, f"(new {props['ca_type']} CA)", "CreateCertificateAuthority", pca.settings) from None
+        arn, csr = self._pca(region=props.get("region")).create_ca(
+            props["ca_type"], props["key_algorithm"], signing_algorithm_for(props["key_algorithm"]), subject,
+            tags=[{"Key": "managed-by", "Value": "pca-import"}])
         return CreateResult(id_=arn, outs={**props, "arn": arn, "csr": csr})
 
     def read(self, id_, props):
@@ -75,16 +64,7 @@ class PrivateCaProvider(AwsProvider):
         return ReadResult(id_=id_, outs=props)
 
     def delete(self, id_, props):
-        pca = self._pca(id_)
-        try:
-            if pca.disable(id_) == "gone":
-                return
-            client = pca.client()
-            ca = pca.describe(id_, client)
-            if ca["status"] != "DELETED":
-                client.delete_certificate_authority(CertificateAuthorityArn=id_, PermanentDeletionTimeInDays=7)
-        except Exception as exc:
-            raise translate(exc, id_, "DeleteCertificateAuthority", pca.settings) from None
+        self._pca(id_).delete_ca(id_)
 
 
 class PrivateCertificateAuthority(Resource):
@@ -179,24 +159,15 @@ class IssuedCaCertificateProvider(AwsProvider):
 
     def _issue(self, props) -> dict:
         pca = self._pca(props["issuer_arn"])  # issued in the issuer's region
-        client = pca.client()
         issuer = props["issuer_arn"]
         now = clock.now()
         validity = new_validity(now, int(props["validity_days"]), _not_after(props.get("issuer_chain")))
         if validity.capped:
             _log(f"{self._label(props)}: {validity.describe()}")
-        try:
-            cert_arn = client.issue_certificate(
-                CertificateAuthorityArn=issuer, Csr=props["csr"].encode(), TemplateArn=props["template_arn"],
-                SigningAlgorithm=props["signing_algorithm"],
-                Validity={"Type": "END_DATE", "Value": end_date_value(validity.end)})["CertificateArn"]
-            client.get_waiter("certificate_issued").wait(CertificateAuthorityArn=issuer, CertificateArn=cert_arn,
-                                                         WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-            got = client.get_certificate(CertificateAuthorityArn=issuer, CertificateArn=cert_arn)
-        except Exception as exc:
-            raise translate(exc, issuer, "IssueCertificate", pca.settings) from None
-        return {**props, "certificate_arn": cert_arn, "certificate": got["Certificate"],
-                "certificate_chain": got.get("CertificateChain")}
+        cert_arn, certificate, chain = pca.issue_ca_certificate(
+            issuer, props["csr"], props["template_arn"], props["signing_algorithm"],
+            {"Type": "END_DATE", "Value": end_date_value(validity.end)})
+        return {**props, "certificate_arn": cert_arn, "certificate": certificate, "certificate_chain": chain}
 
     def create(self, props):
         outs = self._issue(props)

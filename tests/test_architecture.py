@@ -64,3 +64,16 @@ def test_the_critical_extension_table_drives_the_decision(monkeypatch):
     table[ExtensionOID.AUTHORITY_INFORMATION_ACCESS] = ("authority information access", private_ca.ALLOWED)
     monkeypatch.setattr(private_ca, "CRITICAL_EXTENSIONS", table)
     assert "EXT001" not in validate_import(sub.pem, chain(root)).codes
+
+
+def test_every_aws_call_goes_through_the_aws_adapter():
+    """Only aws.py (and the emulator, which *is* the local AWS) talks to AWS Private CA; every other adapter calls
+    its methods, so time budgets, retries, idempotency and error translation live in one place."""
+    import re
+    talks = re.compile(r"^\s*(import|from) boto3|boto3\.(client|session|Session|resource)\(|get_waiter\(|"
+                       r"\bclient\.[a-z_]+\(")
+    for f in sorted(PKG.glob("*.py")):
+        if f.name in ("aws.py", "emulator.py", "emulator_validation.py"):
+            continue
+        hits = [ln for ln in f.read_text().splitlines() if talks.search(ln) and not ln.lstrip().startswith("#")]
+        assert not hits, f"{f.name} talks to AWS directly: {hits[:2]}"
