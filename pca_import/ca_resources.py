@@ -14,15 +14,16 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 from . import clock
 from .aws import AwsError, region_of
 from .pem import canonical_pem
+from .private_ca import ROOT_TEMPLATE, SUBORDINATE_TEMPLATES
 from .provider import AwsProvider, _log, is_unknown
 from .renewal import end_date_value, issuer_too_short, new_validity, renewal_due
 from .signing import AWS_SUBJECT_KEYS
 
-TEMPLATE_ROOT = "arn:aws:acm-pca:::template/RootCACertificate/V1"
+TEMPLATE_ROOT = ROOT_TEMPLATE
 
 
 def subordinate_template(path_length: int) -> str:
-    return f"arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen{path_length}/V1"
+    return SUBORDINATE_TEMPLATES[path_length]
 
 
 def signing_algorithm_for(key_algorithm: str) -> str:

@@ -10,11 +10,12 @@ from .facts import Facts
 from .report import ERROR, Finding, Report
 from .rules import RULES
 from .rules.registry import SOURCES
-from .rules.size import MAX_CERTIFICATE, MAX_CHAIN
+from .private_ca import MAX_CERTIFICATE_BYTES as MAX_CERTIFICATE, MAX_CHAIN_BYTES as MAX_CHAIN
 
 PROFILES = ("default", "strict")
 DEFAULT_PROFILE = "default"
 CRASH_CODE = "FATAL"
+DEFAULT_EXPIRY_WARNING_DAYS = 30
 MAX_WARNING_DAYS = 36500  # a century: beyond it no certificate is "expiring soon" and dates overflow
 
 # Inputs larger than this are refused before any parsing: even with CRLF line ends and comments between
@@ -48,7 +49,7 @@ def _available(f: Facts) -> frozenset[str]:
 def validate_import(certificate: bytes | str | None, chain: bytes | str | None = None, *,
                     csr: bytes | str | None = None, ca_type: str | None = None, ca_status: str | None = None,
                     profile: str = DEFAULT_PROFILE, now: dt.datetime | None = None,
-                    expiry_warning_days: int = 30, chain_known: bool = True) -> Report:
+                    expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS, chain_known: bool = True) -> Report:
     """Check an ImportCertificateAuthorityCertificate request against every rule AWS applies.
 
     `chain_known` False: the chain is a value known only later (a preview, a plan), so the rules about a chain
@@ -114,7 +115,7 @@ def _oversized(**inputs) -> list[Finding]:
         if size > RAW_LIMITS[where]:
             out.append(Finding("SIZE003", ERROR,
                                f"{where} is {size} bytes, over the {RAW_LIMITS[where]} bytes pca-import reads "
-                               f"(AWS accepts at most 32768 for the certificate and 2097152 for the chain): it was not "
+                               f"(AWS accepts at most {MAX_CERTIFICATE} for the certificate and {MAX_CHAIN} for the chain): it was not "
                                "parsed — pass only the CA certificate and its issuers", where,
                                "The maximum allowed size of a certificate is 32 KB; of a certificate chain, 2 MB."))
     return out

@@ -16,12 +16,12 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
                       model_validator)
 from pydantic.alias_generators import to_camel
 
-from .engine import DEFAULT_PROFILE, PROFILES
+from .engine import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, PROFILES
 from .pem import PRIVATE_KEY_LABELS
+from .private_ca import MAX_DEPTH
 from .renewal import DEFAULT_RENEW_BEFORE_DAYS
 from .signing import KEY_ALGORITHMS
 
-MAX_DEPTH = 5
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 ARN = r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[A-Za-z0-9-]+$"
 MAX_VALIDITY_DAYS = 36500          # 100 years: beyond that a date overflows long before any CA needs it
@@ -56,7 +56,7 @@ class Node:
     certificate_chain: str | None = None
     on_delete: str = "retain"
     rule_profile: str = DEFAULT_PROFILE
-    expiry_warning_days: int = 30
+    expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
     region: str | None = None          # where the CA lives (None: the stack's aws:region)
     children: list[str] = field(default_factory=list)
@@ -102,7 +102,7 @@ class CaConfig(_Model):
     certificate_chain: Optional[_text()] = None
     on_delete: Literal["retain", "disable"] = "retain"
     rule_profile: Literal[PROFILES] = DEFAULT_PROFILE  # type: ignore[valid-type]
-    expiry_warning_days: Annotated[int, Field(ge=0, le=MAX_WARNING_DAYS)] = 30
+    expiry_warning_days: Annotated[int, Field(ge=0, le=MAX_WARNING_DAYS)] = DEFAULT_EXPIRY_WARNING_DAYS
     renew_before_days: Optional[Annotated[int, Field(ge=0, le=MAX_VALIDITY_DAYS)]] = None
     region: Optional[_text(40, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] = None
 

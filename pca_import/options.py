@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .engine import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES
+from .engine import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES  # noqa: F401 (re-exported)
 
 ON_DELETE = ("retain", "disable")
 DEFAULT_ON_DELETE = "retain"
-DEFAULT_EXPIRY_WARNING_DAYS = 30
 SETTINGS = ("rule_profile", "on_delete", "expiry_warning_days", "adopt_owned_by")
 
 

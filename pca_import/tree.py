@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-DEFAULT_RENEW_BEFORE_DAYS = 30
+from .renewal import DEFAULT_RENEW_BEFORE_DAYS
 
 
 def _date(value: Any) -> dt.datetime | None:

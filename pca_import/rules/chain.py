@@ -7,7 +7,7 @@ from cryptography.x509.oid import ExtensionOID
 
 from .. import der
 from ..facts import ROOT, SUBORDINATE, CertInfo, Facts, names_chain, short_name, signature_status
-from ..names import subject_names, violation
+from ..names import describe, subject_names, violation
 from ..signatures import INVALID, UNSUPPORTED, algorithm_name
 from ..private_ca import MAX_DEPTH, UNSUPPORTED_NAME_CONSTRAINT_FORMS
 from .registry import ERROR, WARNING, rule
@@ -235,7 +235,6 @@ def name_constraints_hold(f: Facts):
             for name in subject_names(below.subject, san.value if san is not None else ()):
                 why = violation(name, e.value)
                 if why:
-                    from ..names import describe
                     yield None, (f"{below.label} has {describe(name)}, {why} in the name constraints of {ca.label}: "
                                  f"re-issue {below.location} with names inside those constraints, or {ca.location} "
                                  "with constraints that allow them"), below.location
