@@ -7,7 +7,7 @@ import sys
 import pulumi
 
 from pca_import.errors import ActionableError
-from pca_import.hierarchy import main
+from pca_import.resources.hierarchy.program import main
 
 try:
     main()

@@ -48,7 +48,7 @@ def unrelated(n: int) -> list[bytes]:
 
 
 def measure(label: str, certificate: bytes, chain: bytes) -> None:
-    from pca_import.engine import validate_import
+    from pca_import.core.validate import validate_import
     tracemalloc.start()
     t0 = time.perf_counter()
     report = validate_import(certificate, chain)

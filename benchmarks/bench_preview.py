@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from pca_import.local_pulumi import Emulator, engine_bin  # noqa: E402
+from pca_import.devtools.local_pulumi import Emulator, engine_bin  # noqa: E402
 
 N = 20
 TRIVIAL = '''

@@ -13,8 +13,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
 from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
 
-from pca_import.local_pulumi import Emulator  # noqa: E402
-from pca_import.provider import CaCertificateImportProvider  # noqa: E402
+from pca_import.devtools.local_pulumi import Emulator  # noqa: E402
+from pca_import.resources.ca_import import CaCertificateImportProvider  # noqa: E402
 
 
 def main() -> None:
@@ -50,7 +50,7 @@ def main() -> None:
         measure("delete (on_delete=disable)", lambda: provider.delete(arn, dict(outs, on_delete="disable")))
         # a create in a process that has not seen the CA yet (its CSR not cached), e.g. `up --skip-preview`
         # on a new provider process; the engine's own `up` runs check first in the same process
-        from pca_import import aws
+        from pca_import.aws import client as aws
         arn2, csr2 = pca.create_ca("SUBORDINATE", "Bench CA 2")
         props2 = dict(props, certificate_authority_arn=arn2, certificate=pca.external_sign(csr2, root, days=400))
         aws._CSRS.clear()
@@ -60,7 +60,7 @@ def main() -> None:
             print(f"{label:32} {n:9d}  {detail}")
         blob = serialize_provider(CaCertificateImportProvider())
         print(f"\nserialized provider per resource: {len(blob)} characters of base64 "
-              f"({len(base64.b64decode(blob))} bytes pickled, a reference to pca_import.provider; target: a few hundred)")
+              f"({len(base64.b64decode(blob))} bytes pickled, a reference to pca_import.resources.ca_import; target: a few hundred)")
     finally:
         emu.stop()
 

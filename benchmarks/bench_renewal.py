@@ -17,8 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pca_import.local_pulumi import Emulator, LocalProject, engine_bin  # noqa: E402
-from pca_import.signing import build_certificate, name, new_key, pem, private_key_pem  # noqa: E402
+from pca_import.devtools.local_pulumi import Emulator, LocalProject, engine_bin  # noqa: E402
+from pca_import.core.x509build import build_certificate, name, new_key, pem, private_key_pem  # noqa: E402
 
 
 def timed_up(proj: LocalProject, emu: Emulator) -> tuple[float, dict[str, int]]:

@@ -19,7 +19,7 @@ from cryptography.x509.oid import ObjectIdentifier
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from pca_import import validate_import  # noqa: E402
-from pca_import.signing import build_certificate, make_csr, name, new_key, pem  # noqa: E402
+from pca_import.core.x509build import build_certificate, make_csr, name, new_key, pem  # noqa: E402
 
 
 def floor(cert_pem: bytes, chain_pem: bytes, csr_pem: bytes) -> None:

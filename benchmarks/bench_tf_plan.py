@@ -14,7 +14,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
 from certfactory import ca, chain  # noqa: E402
-from pca_import.tf_plan import check_plan  # noqa: E402
+from pca_import.integrations.tf_plan import check_plan  # noqa: E402
 
 T = "aws_acmpca_certificate_authority_certificate"
 

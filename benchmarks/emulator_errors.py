@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
-from pca_import.local_pulumi import Emulator  # noqa: E402
+from pca_import.devtools.local_pulumi import Emulator  # noqa: E402
 
 
 def main() -> None:

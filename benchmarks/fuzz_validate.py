@@ -85,7 +85,7 @@ def _check_report(report) -> None:
 
 
 def _run_validate_import(fields: list[bytes]) -> None:
-    from pca_import.engine import validate_import
+    from pca_import.core.validate import validate_import
     opts = parse_options(fields[0])
     ca_type = opts.get("ca_type") if opts.get("ca_type") in ("ROOT", "SUBORDINATE") else None
     profile = opts.get("profile") if opts.get("profile") in ("default", "strict") else "default"
@@ -107,7 +107,7 @@ def _scratch() -> str:
 
 
 def _cli(argv: list[str], stdin: bytes = b"") -> tuple[int, str]:
-    from pca_import.cli import main
+    from pca_import.integrations.cli import main
     out, err = io.StringIO(), io.StringIO()
     saved = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
@@ -445,7 +445,7 @@ def make_corpus() -> None:
     sys.path.insert(0, os.path.join(ROOT_DIR, "tests"))
     from cryptography.hazmat.primitives import serialization
 
-    from pca_import.signing import make_csr
+    from pca_import.core.x509build import make_csr
     from pki_gen import HierarchySpec, LevelSpec, build, clean, pem, pems, with_level
     os.makedirs(CORPUS_DIR, exist_ok=True)
 
@@ -566,7 +566,7 @@ def _outcome_signature():
 
 def _remember_codes():
     """Wrap validate_import so the random engine can see which finding codes an input produced."""
-    import pca_import.engine as engine
+    import pca_import.core.validate as engine
     original = engine.validate_import
 
     def wrapped(*a, **kw):
@@ -574,15 +574,15 @@ def _remember_codes():
         _LAST_CODES[:] = sorted(report.codes)
         return report
     engine.validate_import = wrapped
-    import pca_import.cli as cli
+    import pca_import.integrations.cli as cli
     cli.validate_import = wrapped
 
 
 def fuzz_atheris(runs: int, seed: int, stats: Stats) -> None:
     import atheris
     with atheris.instrument_imports():
-        import pca_import.cli  # noqa: F401
-        import pca_import.engine  # noqa: F401
+        import pca_import.integrations.cli  # noqa: F401
+        import pca_import.core.validate  # noqa: F401
     seeds = seed_inputs()
     mut = Mutator(seeds)
     corpus_dir = tempfile.mkdtemp(prefix="pca-import-fuzz-corpus-")

@@ -3,9 +3,9 @@
 The core (`validate_import`, `Report`, `Finding`) is pure and light. The Pulumi resource
 (`CaCertificateImport`) is loaded on first use so the CLI's `validate` never imports pulumi or boto3.
 """
-from .engine import catalogue, validate_import
-from .pem import canonical_pem
-from .report import Finding, Report
+from pca_import.core.validate import catalogue, validate_import
+from pca_import.core.pem import canonical_pem
+from pca_import.core.report import Finding, Report
 
 __all__ = ["validate_import", "catalogue", "canonical_pem", "Finding", "Report",
            "CaCertificateImport", "CaCertificateImportArgs"]
@@ -14,6 +14,6 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     if name in ("CaCertificateImport", "CaCertificateImportArgs"):
-        from . import resource
+        from pca_import.resources import resource
         return getattr(resource, name)
     raise AttributeError(name)

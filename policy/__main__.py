@@ -10,7 +10,7 @@ import sys
 try:
     from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
     from pulumi_policy.proxy import UnknownValueError
-    from pca_import import crossguard
+    from pca_import.integrations import crossguard
 except ImportError as exc:  # a message the user can act on, not a traceback
     print(f"pca-import policy pack: {exc}. Create the pack's virtualenv: `make policy-venv` in the pca-import "
           "checkout (or: cd policy && python3 -m venv venv && venv/bin/pip install -r requirements.txt)",

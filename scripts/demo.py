@@ -18,8 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pca_import.local_pulumi import Emulator, LocalProject, PulumiError, engine_bin  # noqa: E402
-from pca_import.signing import build_certificate, name, new_key, pem, private_key_pem  # noqa: E402
+from pca_import.devtools.local_pulumi import Emulator, LocalProject, PulumiError, engine_bin  # noqa: E402
+from pca_import.core.x509build import build_certificate, name, new_key, pem, private_key_pem  # noqa: E402
 
 
 def step(msg: str) -> float:
@@ -38,7 +38,7 @@ def offline_root():
 def show_broken_chain_caught(proj, emu, offline) -> None:
     """Paste a CA certificate whose chain is root first (the classic mistake) and preview: the rule engine names
     the problem and the order that works; no import reaches AWS. The config is put back afterwards."""
-    from pca_import.signing import load_private_key
+    from pca_import.core.x509build import load_private_key
     root_pem, root_key_pem = offline
     root_key = load_private_key(root_key_pem)
     import cryptography.x509 as x509

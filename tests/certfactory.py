@@ -7,8 +7,8 @@ from functools import lru_cache
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from pca_import import signing
-from pca_import.signing import build_certificate, make_csr, name, new_key, pem
+from pca_import.core import x509build as signing
+from pca_import.core.x509build import build_certificate, make_csr, name, new_key, pem
 
 NOW = dt.datetime.now(dt.timezone.utc)
 
@@ -89,7 +89,7 @@ def _openssl_sha1_chain(kind: str) -> tuple[str, str]:
 def with_unknown_signature_algorithm(c: "CA") -> str:
     """The certificate with its (ECDSA-SHA256) signature algorithm OID swapped for one nobody implements, in
     both places it appears: still parsable and chained by name, but no signature check can run."""
-    from pca_import.pem import der_to_pem
+    from pca_import.core.pem import der_to_pem
     known, unknown = bytes.fromhex("2a8648ce3d040302"), bytes.fromhex("2a8648ce3d040309")
     der = c.der
     assert der.count(known) == 2

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pca_import.local_pulumi import Emulator
+from pca_import.devtools.local_pulumi import Emulator
 
 sys.path.insert(0, os.path.dirname(__file__))
 ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 import boto3
 from cryptography import x509
 
-from pca_import.ca_resources import signing_algorithm_for
-from pca_import.signing import pem, sign_csr
+from pca_import.resources.ca import signing_algorithm_for
+from pca_import.core.x509build import pem, sign_csr
 
 ROOT_TEMPLATE = "arn:aws:acm-pca:::template/RootCACertificate/V1"
 

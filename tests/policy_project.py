@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from aws_standin import write_plugin
-from pca_import.local_pulumi import REPO, engine_bin
+from pca_import.devtools.local_pulumi import REPO, engine_bin
 
 POLICY_PACK = REPO / "policy"
 PROGRAM = '''

@@ -5,37 +5,112 @@ import ast
 import pathlib
 
 from pca_import import catalogue
-from pca_import.private_ca import CRITICAL_EXTENSIONS
-from pca_import.rules import RULES
+from pca_import.core.spec import CRITICAL_EXTENSIONS
+from pca_import.core.rules import RULES
 
 PKG = pathlib.Path(__file__).resolve().parent.parent / "pca_import"
-CORE = ["pem", "der", "names", "signatures", "facts", "chain", "engine", "report", "private_ca", "renewal"]
-ADAPTERS = {"aws", "provider", "resource", "ca_resources", "offline_signer", "hierarchy", "cli", "emulator",
-            "local_pulumi", "provider_errors", "signing", "crossguard"}
 FORBIDDEN_THIRD_PARTY = {"boto3", "botocore", "pulumi", "pulumi_aws", "moto", "werkzeug"}
+# Layers, lowest first: a module may import its own layer and those below it, never one above.
+LAYERS = ["errors", "core", "aws", "resources", "integrations", "devtools"]
+# The stable pickle paths and the package's front door re-export from above by design.
+FRONT = {"__init__", "__main__", "provider", "ca_resources", "offline_signer"}
+
+
+def _module_name(path: pathlib.Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
 
 def _imports(path: pathlib.Path) -> set[str]:
+    """Absolute names of what a module imports (relative imports resolved)."""
     out = set()
+    me = _module_name(path).split(".")
+    pkg = me if path.name == "__init__.py" else me[:-1]
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
-            base = ("." * node.level) + (node.module or "")
+            if node.level:
+                base = ".".join(pkg[:len(pkg) - node.level + 1] + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
             out.add(base)
-            if node.level and not node.module:
-                out |= {"." + a.name for a in node.names}
+            out |= {f"{base}.{a.name}" for a in node.names}
     return out
 
 
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "pca_import" or len(parts) < 2 or parts[1] in FRONT:
+        return None
+    return parts[1] if parts[1] in LAYERS else "?"
+
+
+def _package_modules() -> dict[str, pathlib.Path]:
+    return {_module_name(f): f for f in PKG.rglob("*.py")}
+
+
+def test_every_module_sits_in_a_layer_folder():
+    for name in _package_modules():
+        layer = _layer(name)
+        assert layer != "?", f"{name} is not in a layer folder ({', '.join(LAYERS)})"
+
+
 def test_core_modules_import_no_adapter_and_no_io_library():
-    files = [PKG / f"{m}.py" for m in CORE] + sorted((PKG / "rules").glob("*.py"))
-    for f in files:
+    for name, f in _package_modules().items():
+        if _layer(name) != "core":
+            continue
         for imp in _imports(f):
-            top = imp.lstrip(".").split(".")[0]
-            assert top not in FORBIDDEN_THIRD_PARTY, f"{f.name} imports {imp}"
-            if imp.startswith("."):
-                assert top not in ADAPTERS, f"{f.name} (core) imports the adapter {imp}"
+            assert imp.split(".")[0] not in FORBIDDEN_THIRD_PARTY, f"{name} imports {imp}"
+            assert _layer(imp) in (None, "core", "errors") or not imp.startswith("pca_import."), \
+                f"{name} (core) imports the adapter {imp}"
+
+
+def test_imports_only_point_down_the_layers():
+    for name, f in _package_modules().items():
+        mine = _layer(name)
+        if mine is None:
+            continue
+        for imp in _imports(f):
+            theirs = _layer(imp)
+            if theirs in (None, "?") or not imp.startswith("pca_import."):
+                continue
+            assert LAYERS.index(theirs) <= LAYERS.index(mine), f"{name} ({mine}) imports {imp} ({theirs}) upward"
+
+
+def test_no_import_circle_between_modules():
+    """Module-level imports only (a function-level import is a deliberate lazy load): the graph is acyclic."""
+    modules = _package_modules()
+    graph: dict[str, set[str]] = {}
+    for name, f in modules.items():
+        tree = ast.parse(f.read_text())
+        deps = set()
+        for node in tree.body:
+            names = []
+            if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("pca_import"):
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            deps |= {n for n in names if n in modules and n != name}
+        graph[name] = deps
+    state: dict[str, int] = {}
+
+    def visit(n: str, path: list[str]) -> None:
+        state[n] = 1
+        for d in graph[n]:
+            if state.get(d) == 1 and not n.startswith(d + ".") and not d.startswith(n + "."):
+                # a package importing its own submodules (or the reverse) is how packages work, not a circle
+                raise AssertionError("import circle: " + " -> ".join(path + [n, d]))
+            if d not in state:
+                visit(d, path + [n])
+        state[n] = 2
+
+    for n in graph:
+        if n not in state:
+            visit(n, [])
 
 
 def test_every_rule_declares_source_and_exception_and_errors_map_to_an_aws_exception():
@@ -54,7 +129,8 @@ def test_the_critical_extension_table_drives_the_decision(monkeypatch):
     from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
     from certfactory import ca, chain
-    from pca_import import private_ca, validate_import
+    from pca_import.core import spec as private_ca
+    from pca_import import validate_import
     root = ca("Table Root")
     aia = x509.AuthorityInformationAccess([x509.AccessDescription(
         AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier("http://example.test/ca.crt"))])
@@ -67,13 +143,13 @@ def test_the_critical_extension_table_drives_the_decision(monkeypatch):
 
 
 def test_every_aws_call_goes_through_the_aws_adapter():
-    """Only aws.py (and the emulator, which *is* the local AWS) talks to AWS Private CA; every other adapter calls
+    """Only aws/client.py (and the emulator, which *is* the local AWS) talks to AWS Private CA; every other adapter calls
     its methods, so time budgets, retries, idempotency and error translation live in one place."""
     import re
     talks = re.compile(r"^\s*(import|from) boto3|boto3\.(client|session|Session|resource)\(|get_waiter\(|"
                        r"\bclient\.[a-z_]+\(")
-    for f in sorted(PKG.glob("*.py")):
-        if f.name in ("aws.py", "emulator.py", "emulator_validation.py"):
+    for f in sorted(PKG.rglob("*.py")):
+        if f.parent.name in ("aws", "emulator"):
             continue
         hits = [ln for ln in f.read_text().splitlines() if talks.search(ln) and not ln.lstrip().startswith("#")]
         assert not hits, f"{f.name} talks to AWS directly: {hits[:2]}"

@@ -12,7 +12,7 @@ import pytest
 
 from certfactory import ca
 from pca_import.errors import AwsError
-from pca_import.provider import CaCertificateImportProvider
+from pca_import.resources.ca_import import CaCertificateImportProvider
 
 ARN = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/00000000-0000-0000-0000-000000000009"
 ROOT = ca("Env Root")
@@ -28,7 +28,7 @@ def clean_env(**overrides) -> dict[str, str]:
 
 
 def cli(*args, env=None, prelude: str = "pass"):
-    code = f"import sys; {prelude}; from pca_import.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = f"import sys; {prelude}; from pca_import.integrations.cli import main; sys.exit(main(sys.argv[1:]))"
     p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                        env=env or dict(os.environ), timeout=60)
     return p.returncode, p.stdout, p.stderr
@@ -102,7 +102,7 @@ def test_the_provider_host_shows_an_actionable_error_as_its_message_and_a_bug_wi
     import traceback
     import types
 
-    from pca_import import provider_errors
+    from pca_import.resources import provider_errors
     host = types.ModuleType("__main__")
     host._abort_with_traceback, host.traceback = (lambda fn: fn), traceback
     monkeypatch.setitem(sys.modules, "__main__", host)
@@ -123,7 +123,7 @@ def test_the_provider_host_shows_an_actionable_error_as_its_message_and_a_bug_wi
     (dict(AWS_REGION="us-east-1", AWS_ENDPOINT_URL="http://127.0.0.1:99999"), "a port from 1 to 65535"),
 ])
 def test_malformed_region_and_endpoint_name_the_variable(env, expected, monkeypatch):
-    from pca_import.aws import Settings
+    from pca_import.aws.client import Settings
     from pca_import.errors import ActionableError
     for k in [k for k in os.environ if k.startswith("AWS_")]:
         monkeypatch.delenv(k)
@@ -134,7 +134,7 @@ def test_malformed_region_and_endpoint_name_the_variable(env, expected, monkeypa
 
 
 def test_ignore_configured_endpoint_urls_is_honoured(monkeypatch):
-    from pca_import.aws import Settings
+    from pca_import.aws.client import Settings
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5055")
     monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
     assert Settings.from_environment(region="us-east-1").endpoint_url is None

@@ -15,9 +15,9 @@ import pytest
 import pca
 from certfactory import ca, chain
 from faultproxy import FaultProxy
-from pca_import.aws import PrivateCa, Settings
+from pca_import.aws.client import PrivateCa, Settings
 from pca_import.errors import AwsError
-from pca_import.provider import CaCertificateImportProvider
+from pca_import.resources.ca_import import CaCertificateImportProvider
 
 ROOT = ca("Fault Root")
 IMPORT = "ImportCertificateAuthorityCertificate"
@@ -223,7 +223,7 @@ def test_cli_import_after_a_lost_reply_reports_the_truth(proxy, calls, tmp_path)
 @pytest.mark.parametrize("timeout", [1, 2, 5, 10, 30, 60, 600])
 @pytest.mark.parametrize("attempts", [1, 3, 10])
 def test_per_attempt_timeouts_fit_the_budget(timeout, attempts):
-    from pca_import.aws import _backoff_reserve
+    from pca_import.aws.client import _backoff_reserve
     s = Settings(timeout=timeout, max_attempts=attempts)
     n = s.read_attempts()
     assert 1 <= n <= attempts
@@ -288,7 +288,7 @@ def test_a_server_error_to_the_import_is_settled_by_reading_back(proxy, calls):
 
 
 def test_an_import_that_cannot_connect_was_never_sent(emulator_url):
-    from pca_import.engine import validate_import
+    from pca_import.core.validate import validate_import
     arn, csr = pca.create_ca("SUBORDINATE", "Unreachable CA")
     report = validate_import(pca.external_sign(csr, ROOT), chain(ROOT))
     closed = PrivateCa(Settings(region="us-east-1", endpoint_url="http://127.0.0.1:9", timeout=2))

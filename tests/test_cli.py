@@ -85,14 +85,14 @@ def test_tf_external_failure_exits_nonzero_with_findings_on_stderr():
 
 def test_validate_stays_light():
     """`validate` must not pull in boto3 or pulumi (start-up time, and usable without them)."""
-    code = ("import sys; from pca_import.cli import main; main(['rules']);"
+    code = ("import sys; from pca_import.integrations.cli import main; main(['rules']);"
             "bad=[m for m in ('boto3','botocore','pulumi','moto') if m in sys.modules]; print(bad)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.stdout.strip().endswith("[]"), p.stdout
 
 
 def test_pca_import_now_moves_the_clock_for_expiry_rules(tmp_path, monkeypatch, capsys):
-    from pca_import.cli import main
+    from pca_import.integrations.cli import main
     """PCA_IMPORT_NOW (a testing aid) is the one place the rules read the time from."""
     from certfactory import ca as make_ca
     root = make_ca("Clock Root", days=400)

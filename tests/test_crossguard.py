@@ -5,7 +5,7 @@ from __future__ import annotations
 from cryptography import x509
 
 from certfactory import ca, chain, csr_for
-from pca_import.crossguard import (AWS_CA_TYPE, AWS_TYPE, DYNAMIC_TYPE, UNKNOWN, StackResource, check,
+from pca_import.integrations.crossguard import (AWS_CA_TYPE, AWS_TYPE, DYNAMIC_TYPE, UNKNOWN, StackResource, check,
                                     check_against_ca, kind)
 
 ROOT = ca("CG Root", path_length=2)

@@ -377,7 +377,7 @@ def test_ml_dsa_root_and_subordinate(emulator_url, level, key_type):
 
 # ---- the command: a port is checked, not wrapped around ---------------------------------------------------
 
-@pytest.mark.parametrize("argv", [["-m", "pca_import", "emulator"], ["-m", "pca_import.emulator"]])
+@pytest.mark.parametrize("argv", [["-m", "pca_import", "emulator"], ["-m", "pca_import.aws.emulator.server"]])
 @pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
 def test_emulator_refuses_a_port_outside_1_to_65535(argv, port):
     proc = subprocess.run([sys.executable, *argv, "--port", port], capture_output=True, text=True, timeout=60)
@@ -398,7 +398,7 @@ def test_an_emulator_fault_is_an_aws_shaped_500_not_an_html_page(monkeypatch):
     from moto.acmpca import responses
     from werkzeug.test import Client
 
-    from pca_import.emulator import make_app
+    from pca_import.aws.emulator.server import make_app
 
     def broken(self):
         raise RuntimeError("emulator bug")
@@ -444,7 +444,7 @@ def test_random_requests_from_the_model_never_get_a_server_error(emulator_url):
     other than 501 for an action the emulator does not implement."""
     import random
 
-    from pca_import.emulator_validation import service_model
+    from pca_import.aws.emulator.request_model import service_model
     ctx = Ctx()  # its own CAs: random requests disable, delete and tag them
     model, rnd = service_model(), random.Random(2026)
     for _ in range(600):

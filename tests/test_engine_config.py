@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pca_import.local_pulumi import LocalProject, engine_bin
+from pca_import.devtools.local_pulumi import LocalProject, engine_bin
 
 pytestmark = pytest.mark.engine
 

@@ -9,8 +9,8 @@ import pytest
 
 import pca
 from certfactory import CA
-from pca_import.local_pulumi import LocalProject, engine_bin
-from pca_import.signing import build_certificate, name, new_key, private_key_pem
+from pca_import.devtools.local_pulumi import LocalProject, engine_bin
+from pca_import.core.x509build import build_certificate, name, new_key, private_key_pem
 
 pytestmark = pytest.mark.engine
 

@@ -18,8 +18,8 @@ from cryptography import x509
 
 import pca
 from certfactory import CA
-from pca_import.local_pulumi import LocalProject, engine_bin
-from pca_import.signing import build_certificate, name, new_key
+from pca_import.devtools.local_pulumi import LocalProject, engine_bin
+from pca_import.core.x509build import build_certificate, name, new_key
 
 pytestmark = pytest.mark.engine
 

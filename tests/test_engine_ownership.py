@@ -6,7 +6,7 @@ import pytest
 
 import pca
 from certfactory import ca
-from pca_import.local_pulumi import LocalProject, engine_bin
+from pca_import.devtools.local_pulumi import LocalProject, engine_bin
 
 pytestmark = pytest.mark.engine
 ROOT = ca("Engine Ownership Root")

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 from cryptography.x509.oid import SignatureAlgorithmOID
 
 import pca
-from pca_import.local_pulumi import LocalProject, engine_bin
+from pca_import.devtools.local_pulumi import LocalProject, engine_bin
 
 pytestmark = pytest.mark.engine
 

@@ -10,10 +10,10 @@ import json
 import pytest
 from cryptography import x509
 
-from pca_import.aws import region_of
-from pca_import.local_pulumi import LocalProject, engine_bin
-from pca_import.pem import canonical_pem
-from pca_import.signing import build_certificate, name, new_key, pem, private_key_pem
+from pca_import.aws.client import region_of
+from pca_import.devtools.local_pulumi import LocalProject, engine_bin
+from pca_import.core.pem import canonical_pem
+from pca_import.core.x509build import build_certificate, name, new_key, pem, private_key_pem
 
 pytestmark = pytest.mark.engine
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 
 import fuzz_validate as fz  # noqa: E402
-from pca_import.signing import make_csr  # noqa: E402
+from pca_import.core.x509build import make_csr  # noqa: E402
 from pki_gen import build, clean, der, pem, pems, pool_key  # noqa: E402
 
 SAMPLE = int(os.environ.get("PCA_IMPORT_FUZZ_SAMPLE", "2000"))
@@ -138,7 +138,7 @@ def _cli_validate(fields):
 
 
 def test_malformed_csr_is_named_not_a_key_mismatch():
-    from pca_import.engine import validate_import
+    from pca_import.core.validate import validate_import
     for csr in (_csr_point_off_curve(), _csr_version(5)):
         report = validate_import(SUB_PEM, CHAIN_PEM, csr=csr)
         assert "FATAL" not in report.codes
@@ -149,7 +149,7 @@ def test_long_hostile_chains_do_not_crash():
     """A long chain given root first and many unrelated certificates (timing: benchmarks/bench_hostile_chains.py)."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
     from bench_hostile_chains import long_chain, unrelated
-    from pca_import.engine import validate_import
+    from pca_import.core.validate import validate_import
     certs = long_chain(120)                       # certs[0] is the root, certs[-1] the CA imported
     report = validate_import(certs[-1], b"".join(certs[:-1]))   # root first: every link reversed
     assert "FATAL" not in report.codes and not report.ok

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from conftest import ROOT_DIR
-from pca_import.hierarchy import HierarchyError, parse_hierarchy
+from pca_import.resources.hierarchy.program import HierarchyError, parse_hierarchy
 
 
 def test_the_committed_pki_stack_parses_parents_first():
@@ -150,7 +150,7 @@ def test_a_private_key_anywhere_in_the_hierarchy_is_refused_without_repeating_it
 
 
 def test_signer_stack_signs_are_validated_too():
-    from pca_import.hierarchy import parse_signs
+    from pca_import.resources.hierarchy.program import parse_signs
     assert parse_signs({"partner": {"validityDays": 1825, "pathLength": 0}})["partner"].renewal == 0
     with pytest.raises(HierarchyError) as info:
         parse_signs({"partner": {"validityDays": "long", "pathLength": True, "renewal": -1}, "b": "x"})
@@ -165,7 +165,7 @@ def test_signer_stack_signs_are_validated_too():
 
 
 def test_a_certificate_file_that_holds_a_key_is_refused_without_repeating_it(tmp_path):
-    from pca_import.hierarchy import refuse_keys_in_files
+    from pca_import.resources.hierarchy.program import refuse_keys_in_files
     (tmp_path / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" + KEY)
     nodes = parse_hierarchy([{"name": "partner", "type": "SUBORDINATE", "signer": "external",
                               "certificateFile": str(tmp_path / "cert.pem"), "chainFile": str(tmp_path / "none")}])

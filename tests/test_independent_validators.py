@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from independent import DIFFERENCES, VALIDATORS, classify
-from pca_import.engine import validate_import
+from pca_import.core.validate import validate_import
 from pki_gen import (EXTRA_EXTENSIONS, KEY_TYPES, NOW, SAN_NAMES, SUBTREES, HierarchySpec, LevelSpec, build,
                      clean, pem, pems, with_level)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pca_import.local_pulumi import DEMO_PASSPHRASE, REPO, engine_bin
+from pca_import.devtools.local_pulumi import DEMO_PASSPHRASE, REPO, engine_bin
 
 pytestmark = pytest.mark.engine
 

@@ -13,8 +13,8 @@ import pytest
 import pca
 from certfactory import ca, chain
 from pca_import.errors import OwnedByAnother
-from pca_import.options import ImportOptions
-from pca_import.provider import CaCertificateImportProvider
+from pca_import.core.options import ImportOptions
+from pca_import.resources.ca_import import CaCertificateImportProvider
 
 ROOT = ca("Ownership Root")
 A, B = "pca-import/pki/partner-cert", "pca-import/rival/partner-cert"

@@ -26,7 +26,7 @@ from collections import Counter
 import pytest
 from cryptography import x509
 
-from pca_import.engine import validate_import
+from pca_import.core.validate import validate_import
 
 PKITS = os.environ.get("PCA_IMPORT_PKITS", "/usr/local/go/src/crypto/x509/testdata/nist-pkits")
 NOW = dt.datetime(2020, 6, 1, tzinfo=dt.timezone.utc)

@@ -11,8 +11,8 @@ from pulumi.output import UNKNOWN
 
 import pca
 from certfactory import ca, chain
-from pca_import.aws import ADVICE, AwsError, PrivateCa, translate
-from pca_import.provider import CaCertificateImportProvider
+from pca_import.aws.client import ADVICE, AwsError, PrivateCa, translate
+from pca_import.resources.ca_import import CaCertificateImportProvider
 
 SUB0 = "arn:aws:acm-pca:::template/SubordinateCACertificate_PathLen0/V1"
 OFFLINE_ROOT = ca("Offline Root")
@@ -239,7 +239,7 @@ def test_a_create_on_a_pending_ca_takes_four_calls_after_its_check(provider, cal
 def test_the_readme_iam_list_names_every_action_the_adapter_calls():
     import re
     from pathlib import Path
-    from pca_import.aws import ACTIONS
+    from pca_import.aws.client import ACTIONS
     readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
     iam = readme[readme.index("IAM for the import resource"):][:800]
     listed = set(re.findall(r"`(?:acm-pca:)?([A-Z][A-Za-z]+)`", iam))

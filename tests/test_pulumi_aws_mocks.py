@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from certfactory import ca
-from pca_import.signing import make_csr, name, pem
+from pca_import.core.x509build import make_csr, name, pem
 
 REGISTERED: list = []
 CALLS: list = []
@@ -43,7 +43,7 @@ def program():
     import asyncio
     asyncio.set_event_loop(asyncio.new_event_loop())  # an earlier test's asyncio.run() may have left none
     pulumi.runtime.set_mocks(Mocks(), preview=False)
-    from pca_import.hierarchy import build_pki, parse_hierarchy
+    from pca_import.resources.hierarchy.program import build_pki, parse_hierarchy
     nodes = parse_hierarchy([
         {"name": "root", "type": "ROOT", "keyAlgorithm": "EC_secp384r1"},
         {"name": "issuing", "type": "SUBORDINATE", "parent": "root", "keyAlgorithm": "RSA_2048"},

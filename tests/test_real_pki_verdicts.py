@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, paddin
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from pca_import import validate_import
-from pca_import.signing import pem
+from pca_import.core.x509build import pem
 
 NOW = dt.datetime.now(dt.timezone.utc)
 _KEYS: dict = {}

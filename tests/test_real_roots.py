@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
-from pca_import.engine import validate_import
-from pca_import.pem import split_pem
+from pca_import.core.validate import validate_import
+from pca_import.core.pem import split_pem
 
 # The only reasons a root from a public trust store may be refused, each documented in the README's Rules:
 ALLOWED = {

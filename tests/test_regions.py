@@ -6,11 +6,11 @@ import boto3
 import pytest
 
 import pca
-from pca_import.aws import PrivateCa, Settings, region_of
-from pca_import.ca_resources import (IssuedCaCertificateProvider, PrivateCaProvider, signing_algorithm_for,
+from pca_import.aws.client import PrivateCa, Settings, region_of
+from pca_import.resources.ca import (IssuedCaCertificateProvider, PrivateCaProvider, signing_algorithm_for,
                                      subordinate_template)
-from pca_import.hierarchy import HierarchyError, parse_hierarchy
-from pca_import.provider import CaCertificateImportProvider
+from pca_import.resources.hierarchy.program import HierarchyError, parse_hierarchy
+from pca_import.resources.ca_import import CaCertificateImportProvider
 
 EU = "eu-west-1"
 

@@ -8,10 +8,10 @@ import pytest
 from cryptography import x509
 
 import pca
-from pca_import.ca_resources import IssuedCaCertificateProvider, subordinate_template
-from pca_import.hierarchy import HierarchyError, parse_hierarchy
-from pca_import.hierarchy_config import parse_renew_before_days
-from pca_import.renewal import end_date_value, issuer_too_short, new_validity, renewal_due
+from pca_import.resources.ca import IssuedCaCertificateProvider, subordinate_template
+from pca_import.resources.hierarchy.program import HierarchyError, parse_hierarchy
+from pca_import.resources.hierarchy.config import parse_renew_before_days
+from pca_import.core.renewal import end_date_value, issuer_too_short, new_validity, renewal_due
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2030, 1, 1, tzinfo=UTC)
@@ -80,7 +80,7 @@ def test_a_window_not_shorter_than_the_validity_is_a_config_error():
 
 
 def test_a_child_with_a_larger_window_than_its_parent_is_told_it_will_wait():
-    from pca_import.hierarchy_config import renewal_hints
+    from pca_import.resources.hierarchy.config import renewal_hints
     nodes = parse_hierarchy([{**ROOT, "renewBeforeDays": 30},
                              {"name": "policy", "type": "SUBORDINATE", "parent": "root", "renewBeforeDays": 60},
                              {"name": "issuing", "type": "SUBORDINATE", "parent": "policy"}])

@@ -9,7 +9,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ObjectIdentifie
 
 from certfactory import NOW, ca, chain, csr_for, openssl_sha1_chain, private_key_pem, with_unknown_signature_algorithm
 from pca_import import catalogue, validate_import
-from pca_import.rules import registry
+from pca_import.core.rules import registry
 
 ROOT = ca("Ext Root")
 INTER = ca("Ext Intermediate", ROOT, path_length=1)
@@ -46,10 +46,10 @@ def _sub_with(**kw):
 
 def _name_variant():
     # the subordinate names its issuer in upper case: equal under RFC 5280 7.1, not byte for byte
-    from pca_import.signing import build_certificate, name
+    from pca_import.core.x509build import build_certificate, name
     k = ca("Variant Name CA", INTER).key
     cert = build_certificate(k.public_key(), name("Variant Name CA"), name("EXT INTERMEDIATE"), INTER.key)
-    from pca_import.signing import pem
+    from pca_import.core.x509build import pem
     return dict(certificate=pem(cert), chain=chain(INTER, ROOT))
 
 
@@ -222,7 +222,7 @@ def test_a_crashing_rule_becomes_a_fatal_finding(monkeypatch):
 
     crashing = registry.Rule("TEST999", "error", "crashes", "test", boom)
     monkeypatch.setattr(registry, "RULES", registry.RULES + [crashing])
-    import pca_import.engine as engine
+    import pca_import.core.validate as engine
     monkeypatch.setattr(engine, "RULES", registry.RULES)
     report = validate_import(**GOOD_ROOT)
     assert "FATAL" in report.codes and "TEST999" in report.to_text()

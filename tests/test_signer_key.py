@@ -7,8 +7,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from certfactory import ca, key, private_key_pem
-from pca_import.offline_signer import OfflineSignerProvider
-from pca_import.signer_key import (ENV_KEY, ENV_KEY_FILE, ENV_PASSPHRASE, KEY_CONFIG, KEY_FILE_CONFIG,
+from pca_import.resources.offline_signer import OfflineSignerProvider
+from pca_import.resources.signer_key import (ENV_KEY, ENV_KEY_FILE, ENV_PASSPHRASE, KEY_CONFIG, KEY_FILE_CONFIG,
                                    SignerKeyError, signer_key)
 
 ROOT = ca("Signer Root", key_tag="signer", path_length=1)
@@ -111,10 +111,10 @@ def test_the_provider_check_reports_a_damaged_key_on_no_property(monkeypatch):
 
 
 def test_an_ml_dsa_signer_key_is_accepted():
-    from pca_import import signing
+    from pca_import.core import x509build as signing
     k = key("mldsa-signer", "ML_DSA_65")
     root = signing.build_certificate(k.public_key(), signing.name("ML-DSA Root"), signing.name("ML-DSA Root"), k,
                                      path_length=1)
-    from pca_import.facts import spki_der
+    from pca_import.core.facts import spki_der
     got = signer_key(_config(key=signing.private_key_pem(k)), signing.pem(root), {})
     assert spki_der(got.public_key()) == spki_der(k.public_key())

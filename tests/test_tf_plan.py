@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from certfactory import ca, chain, csr_for
-from pca_import.cli import main
+from pca_import.integrations.cli import main
 
 ROOT = ca("Plan Root")
 INTER = ca("Plan Intermediate", ROOT, path_length=1)

@@ -6,8 +6,8 @@ import json
 
 import pca
 from certfactory import ca
-from pca_import import tree
-from pca_import.cli import main
+from pca_import.integrations import tree
+from pca_import.integrations.cli import main
 
 NOW = dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)
 

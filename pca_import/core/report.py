@@ -1,0 +1,96 @@
+"""Findings and the report the rule engine returns; text and JSON renderings."""
+from __future__ import annotations
+
+import json
+import re
+from typing import NamedTuple
+from typing import Any
+
+ERROR, WARNING, NOTICE = "error", "warning", "notice"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
+
+
+def _natural(location: str) -> list:
+    """`chain[2]` sorts before `chain[10]`."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", location)]
+
+
+class Finding(NamedTuple):
+    """One problem: a stable rule code, its severity, a message that names the fix, and where it is."""
+
+    code: str
+    severity: str
+    message: str
+    location: str
+    citation: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return dict(self._asdict())
+
+    def to_text(self) -> str:
+        return f"{self.severity.upper():7} {self.code} {self.location}: {self.message}"
+
+
+class Report:
+    """The result of validating one import: findings plus the facts the adapters need."""
+
+    def __init__(self, findings: list[Finding] | None = None, certificate: str | None = None,
+                 certificate_chain: str | None = None, ca_type: str | None = None) -> None:
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.certificate = certificate              # canonical PEM that would be sent
+        self.certificate_chain = certificate_chain  # canonical PEM chain that would be sent
+        self.ca_type = ca_type                      # ROOT or SUBORDINATE (given or inferred)
+        self.not_checked: list[tuple[str, str]] = []  # (rule code, why it could not run)
+        self._cert: Any = None
+        self._chain_length = 0
+
+    def attach_certificate(self, cert, chain_length: int) -> None:
+        self._cert, self._chain_length = cert, chain_length
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """Subject, issuer, serial, validity and fingerprint of the imported certificate (computed on demand)."""
+        c = self._cert
+        if c is None:
+            return {}
+        from pca_import.core.facts import certificate_facts, short_name
+        return {**certificate_facts(c), "subject_short": short_name(c.subject), "chain_length": self._chain_length}
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda f: (SEVERITY_ORDER[f.severity], _natural(f.location), f.code))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "findings": [f.to_dict() for f in self.sorted_findings()],
+                "not_checked": [{"code": c, "reason": r} for c, r in self.not_checked]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_text(self) -> str:
+        lines = [f.to_text() for f in self.sorted_findings()]
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        verdict = "importable" if self.ok else "NOT importable"
+        kind = f" as {self.ca_type}" if self.ca_type else ""
+        by_reason: dict[str, list[str]] = {}
+        for code, why in self.not_checked:
+            by_reason.setdefault(why, []).append(code)
+        for why, rule_codes in by_reason.items():
+            lines.append(f"not checked: {', '.join(rule_codes)} — {why}")
+        lines.append(f"{verdict}{kind}: {n_err} error(s), {n_warn} warning(s)")
+        return "\n".join(lines)

@@ -1,0 +1,394 @@
+"""The `pca-import` command line: the rule engine with text or JSON out, plus one-shot AWS commands.
+
+Exit codes (all commands): 0 importable / success (warnings allowed), 1 not importable / the AWS step
+failed / refused, 2 usage error, unreadable input or a missing extra (`pca-import[aws]`, `[emulator]`).
+`validate`, `rules` and `tf-external` never import boto3 or pulumi.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from pca_import.core.validate import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES, catalogue, validate_import
+from pca_import.errors import ActionableError, MissingExtra
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+READ_LIMIT = 8 * 1024 * 1024 + 1
+
+
+class UsageError(Exception):
+    pass
+
+
+def _read_capped(fh) -> bytes:
+    """Read up to READ_LIMIT bytes (past the engine's raw limits: SIZE003 refuses it unparsed), in chunks, so
+    a small file costs a small buffer."""
+    parts, size = [], 0
+    while size < READ_LIMIT:
+        chunk = fh.read(min(1 << 16, READ_LIMIT - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
+def _read(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        if path == "-":
+            return _read_capped(sys.stdin.buffer)
+        with open(path, "rb") as fh:
+            return _read_capped(fh)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def cmd_validate(args) -> int:
+    if [args.certificate, args.chain, args.csr].count("-") > 1:
+        raise UsageError("only one of --certificate, --chain, --csr can be read from stdin (-)")
+    report = validate_import(_read(args.certificate), _read(args.chain), csr=_read(args.csr),
+                             ca_type=args.ca_type, profile=args.profile,
+                             expiry_warning_days=args.expiry_warning_days)
+    print(report.to_json() if args.json else report.to_text())
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def cmd_rules(args) -> int:
+    rules = catalogue()
+    if args.json:
+        print(json.dumps(rules, indent=2))
+        return EXIT_OK
+    for r in rules:
+        sev = r["severity"] if r["severity"] == r["strict_severity"] else f"{r['severity']} (strict: {r['strict_severity']})"
+        exc = f" -> AWS {r['aws_exception']}" if r.get("aws_exception") else ""
+        print(f"{r['code']:9} {sev:8} {r['title']}{exc}\n          cites ({r['source']}): {r['citation']}")
+    return EXIT_OK
+
+
+TF_QUERY_KEYS = ("certificate", "certificate_chain", "csr", "ca_type", "profile")
+TF_QUERY_LIMIT = 16 * 1024 * 1024  # the query holds at most a 2 MB chain (JSON-escaped) and a certificate
+
+
+def _tf_query(raw: bytes) -> dict[str, str]:
+    """The `external` data source's query: a JSON object of strings (Terraform sends nothing else), checked."""
+    if len(raw) > TF_QUERY_LIMIT:
+        raise UsageError(f"the query is over {TF_QUERY_LIMIT} bytes; AWS accepts at most a 2 MB chain")
+
+    def no_constants(name):
+        raise ValueError(f"{name} is not allowed in the query")
+    try:
+        query = json.loads(raw.decode("utf-8") or "{}", parse_constant=no_constants)
+    except RecursionError:
+        raise UsageError("the query is nested too deeply: pass a flat JSON object of strings") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"the query is not valid JSON ({exc}): pass a flat JSON object of strings") from None
+    if not isinstance(query, dict):
+        raise UsageError(f"the query is a JSON {type(query).__name__}, not an object: pass a flat object of strings "
+                         f"with keys {', '.join(TF_QUERY_KEYS)}")
+    wrong = [k for k, v in query.items() if v is not None and not isinstance(v, str)]
+    if wrong:
+        raise UsageError(f"query value(s) {', '.join(sorted(wrong))} must be strings (Terraform's `external` query "
+                         "is a map of strings)")
+    unknown = sorted(set(query) - set(TF_QUERY_KEYS))
+    if unknown:
+        raise UsageError(f"unknown query key(s) {', '.join(unknown)}: use {', '.join(TF_QUERY_KEYS)}")
+    ca_type = (query.get("ca_type") or "").upper()
+    if ca_type and ca_type not in ("ROOT", "SUBORDINATE"):
+        raise UsageError(f"ca_type {query['ca_type']!r} must be ROOT, SUBORDINATE or empty")
+    if (query.get("profile") or DEFAULT_PROFILE) not in PROFILES:
+        raise UsageError(f"profile {query['profile']!r} must be one of {', '.join(PROFILES)}")
+    return query
+
+
+def cmd_tf_external(args) -> int:
+    """Terraform `external` data source: JSON query on stdin, flat string map on stdout."""
+    try:
+        query = _tf_query(sys.stdin.buffer.read(TF_QUERY_LIMIT + 1))
+    except UsageError as exc:
+        print(f"pca-import tf-external: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = validate_import(query.get("certificate") or None, query.get("certificate_chain") or None,
+                             csr=query.get("csr") or None, ca_type=query.get("ca_type") or None,
+                             profile=query.get("profile") or DEFAULT_PROFILE)
+    if not report.ok:
+        print("pca-import: the CA certificate is not importable:\n" + report.to_text(), file=sys.stderr)
+        return EXIT_INVALID
+    out = {"ok": "true", "ca_type": report.ca_type or "", "certificate": report.certificate or "",
+           "certificate_chain": report.certificate_chain or "",
+           "warnings": "\n".join(f.to_text() for f in report.warnings)}
+    out.update({k: str(v) for k, v in report.facts.items()})
+    print(json.dumps(out))
+    return EXIT_OK
+
+
+def cmd_tf_plan(args) -> int:
+    """Check every aws_acmpca_certificate_authority_certificate of a Terraform/OpenTofu JSON plan."""
+    from pca_import.integrations.tf_plan import PlanError, check_plan
+    raw = _read(args.plan)
+    try:
+        plan = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise UsageError(f"{args.plan} is nested too deeply to be a Terraform plan") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{args.plan} is not JSON ({exc}): produce it with `terraform show -json plan.out`") from None
+    try:
+        results = check_plan(plan, profile=args.profile)
+    except PlanError as exc:
+        raise UsageError(f"{args.plan}: {exc}") from None
+    ok = all(r.report is None or r.report.ok for r in results)
+    if args.json:
+        print(json.dumps({"ok": ok, "resources": [r.to_dict() for r in results]}, indent=2))
+        return EXIT_OK if ok else EXIT_INVALID
+    if not results:
+        print(f"no {'aws_acmpca_certificate_authority_certificate'} in the plan: nothing to check")
+    for r in results:
+        ca = f" (CA {r.ca_address}{', ' + r.ca_type if r.ca_type else ''})" if r.ca_address else ""
+        if r.report is None:
+            print(f"{r.address}{ca}: {r.status} — {r.reason}")
+            continue
+        print(f"{r.address}{ca}:")
+        print("  " + r.report.to_text().replace("\n", "\n  "))
+    checked = [r for r in results if r.report is not None]
+    bad = [r for r in checked if not r.report.ok]
+    print(f"{len(checked)} checked, {len(bad)} not importable, {len(results) - len(checked)} not checked")
+    return EXIT_OK if ok else EXIT_INVALID
+
+
+def _stack_cas(stack: str, work_dir: str) -> object:
+    """The `cas` output of a stack, read with the Automation API (the `pulumi` on PATH, the user's backend)."""
+    import shutil
+    if not shutil.which("pulumi"):
+        raise UsageError("`--stack` needs the Pulumi CLI on PATH (or pass `pulumi stack output cas --json` with "
+                         "--cas-json -)")
+    from pulumi import automation as auto
+    try:
+        ws = auto.LocalWorkspace(work_dir=work_dir, pulumi_command=auto.PulumiCommand(skip_version_check=True))
+        outputs = auto.Stack.select(stack, ws).outputs()
+    except auto.errors.CommandError as exc:
+        first = next((ln for ln in str(exc).splitlines() if "error:" in ln), str(exc).strip().splitlines()[-1:])
+        raise UsageError(f"cannot read stack {stack!r} in {work_dir}: {first}") from None
+    if "cas" not in outputs:
+        raise UsageError(f"stack {stack!r} has no `cas` output: is it the PKI stack (pca-import:role pki)?")
+    return outputs["cas"].value
+
+
+def cmd_tree(args) -> int:
+    """The hierarchy as a terminal tree, a Mermaid flowchart or Gantt chart, or JSON."""
+    from pca_import.core import clock
+    from pca_import.integrations import tree
+    if args.cas_json:
+        try:
+            cas = json.loads(_read(args.cas_json).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise UsageError(f"{args.cas_json} is not the JSON of a `cas` output ({exc})") from None
+        records = tree.from_stack_output(cas)
+    elif args.stack:
+        import os
+        if not os.path.isdir(args.cwd):
+            raise UsageError(f"--cwd {args.cwd}: not a directory; pass the Pulumi project's directory")
+        records = tree.from_stack_output(_stack_cas(args.stack, args.cwd))
+    else:
+        from pca_import.aws.client import AwsError, PrivateCa
+        try:
+            records = tree.from_certificates(PrivateCa.from_environment().list_cas())
+        except AwsError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_INVALID
+    print(tree.render(records, args.format, clock.now()))
+    return EXIT_OK
+
+
+def _settings_options(args):
+    from pca_import.core.options import ImportOptions
+    options, problems = ImportOptions.from_props({"rule_profile": args.profile})
+    if problems:
+        raise UsageError("; ".join(m for _p, m in problems))
+    return options
+
+
+def _owner_advice(owner: str) -> str:
+    return (f"Import through that stack instead, or pass --force to import anyway: {owner} will see the change as "
+            "drift at its next refresh and restore its own certificate at its next up.")
+
+
+def cmd_import(args) -> int:
+    from pca_import.aws.client import PrivateCa, check_owner
+    options = _settings_options(args)
+    certificate, chain = _read(args.certificate), _read(args.chain)
+    pca = PrivateCa.from_environment()
+    if args.dry_run:
+        view = pca.preflight(args.ca_arn, certificate, chain, options=options, fetch_held=False)
+        check_owner(args.ca_arn, view.owner, None, force=args.force, advice=_owner_advice)
+        ca, report = view.ca, view.report
+        owned = f", managed by {view.owner}" if view.owner else ""
+        print(report.to_json() if args.json else
+              f"{args.ca_arn} ({ca['type']}, {ca['status']}, {ca['key_algorithm']}{owned}): dry run, nothing sent\n"
+              + report.to_text())
+        return EXIT_OK if report.ok else EXIT_INVALID
+    result = pca.import_certificate(
+        args.ca_arn, certificate, chain, options=options, force=args.force, replace_held=args.renew,
+        held_advice="To replace it with this one (a renewal: the rules have checked the key is the CA's), "
+                    "pass --renew.",
+        owner_advice=_owner_advice)
+    print(json.dumps(result, indent=2) if args.json else
+          f"{'imported' if result['imported'] else 'already held (no import call)'}: "
+          f"{result['subject']} serial {result['serial']} into {args.ca_arn} ({result['status']}), "
+          f"expires {result['not_after']}")
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    from pca_import.aws.client import PrivateCa
+    st = PrivateCa.from_environment().status(args.ca_arn)
+    if args.json:
+        print(json.dumps(st, indent=2))
+    else:
+        for k in ("arn", "type", "status", "key_algorithm", "subject", "serial", "not_after", "days_left", "owner"):
+            print(f"{k:14} {st.get(k) if st.get(k) is not None else ''}")
+    if args.warn_days is not None:
+        left = st.get("days_left")
+        if st.get("status") != "ACTIVE" or left is None or left < args.warn_days:
+            status = st.get("status")
+            fix = {"PENDING_CERTIFICATE": "import its first certificate (pca-import import)",
+                   "DISABLED": "enable it (aws acm-pca update-certificate-authority --status ACTIVE) if it should "
+                               "issue, or stop checking it",
+                   "CREATING": "wait for it to reach PENDING_CERTIFICATE, then import its certificate",
+                   "FAILED": "delete it and create a new CA"}.get(status, "renew it (pca-import import --renew, or "
+                                                                   "`pulumi up` with the new certificate)")
+            print(f"pca-import: {args.ca_arn} is {status} with "
+                  f"{'no certificate' if left is None else f'{left} day(s) left'} "
+                  f"(threshold {args.warn_days}): {fix}", file=sys.stderr)
+            return EXIT_INVALID
+    return EXIT_OK
+
+
+def _port(text: str) -> int:
+    from pca_import.aws.emulator.server import port_number  # only when --port is given: other commands stay light
+    return port_number(text)
+
+
+def cmd_emulator(args) -> int:
+    for module in ("werkzeug", "moto"):
+        try:
+            __import__(module)
+        except ImportError:
+            raise MissingExtra("emulator", module, "`pca-import emulator`") from None
+    from pca_import.aws.emulator.server import serve
+    return serve(port=args.port, host=args.host)
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not 0 <= value <= MAX_WARNING_DAYS:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0..{MAX_WARNING_DAYS} days")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pca-import", description="Check and import CA certificates into AWS Private CA.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a CA certificate and chain against every AWS import rule")
+    v.add_argument("--certificate", required=True, metavar="PATH", help="PEM CA certificate (- for stdin)")
+    v.add_argument("--chain", metavar="PATH", help="PEM chain: issuer first, root last")
+    v.add_argument("--csr", metavar="PATH", help="the CA's CSR, to check the key matches")
+    v.add_argument("--ca-type", choices=["ROOT", "SUBORDINATE"], type=str.upper)
+    v.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    v.add_argument("--expiry-warning-days", type=_days, default=30, metavar="N",
+                   help=f"warn when a certificate expires within N days (0-{MAX_WARNING_DAYS}, default 30)")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(fn=cmd_validate)
+
+    r = sub.add_parser("rules", help="print the rule catalogue")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(fn=cmd_rules)
+
+    t = sub.add_parser("tf-external", help="the check as a Terraform `external` data source program")
+    t.set_defaults(fn=cmd_tf_external)
+
+    tp = sub.add_parser("tf-plan", help="check the CA certificates of a Terraform/OpenTofu plan (terraform show -json)")
+    tp.add_argument("plan", metavar="PLAN.json", help="`terraform show -json plan.out` output (- for stdin)")
+    tp.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    tp.add_argument("--json", action="store_true")
+    tp.set_defaults(fn=cmd_tf_plan)
+
+    tr = sub.add_parser("tree", help="draw the CA hierarchy: from a stack's `cas` output or from AWS directly")
+    src = tr.add_mutually_exclusive_group()
+    src.add_argument("--stack", metavar="NAME", help="the PKI stack (read with the Automation API)")
+    src.add_argument("--cas-json", metavar="PATH", help="`pulumi stack output cas --json` saved to a file (- for stdin)")
+    src.add_argument("--from-aws", action="store_true", help="every CA in the region, chained by issuer (default)")
+    tr.add_argument("--cwd", default=".", metavar="DIR", help="the Pulumi project directory for --stack")
+    tr.add_argument("--format", choices=["text", "mermaid", "gantt", "json"], default="text")
+    tr.set_defaults(fn=cmd_tree)
+
+    i = sub.add_parser("import", help="validate against the live CA, then import")
+    i.add_argument("--ca-arn", required=True)
+    i.add_argument("--certificate", required=True, metavar="PATH")
+    i.add_argument("--chain", metavar="PATH")
+    i.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    i.add_argument("--dry-run", action="store_true",
+                   help="check against the live CA (its CSR, type, status and owner) without importing")
+    i.add_argument("--renew", action="store_true",
+                   help="replace the certificate an ACTIVE or EXPIRED CA holds (same key; the rules check it)")
+    i.add_argument("--force", action="store_true",
+                   help="import into a CA that a Pulumi stack manages (its pca-import:owner tag)")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(fn=cmd_import)
+
+    s = sub.add_parser("status", help="what the CA holds, its validity and days left")
+    s.add_argument("--ca-arn", required=True)
+    s.add_argument("--warn-days", type=int, metavar="N",
+                   help="exit 1 unless the CA is ACTIVE with more than N days left (for scheduled checks)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_status)
+
+    e = sub.add_parser("emulator", help="run the local Private CA (moto server with faithful ACM PCA rules)")
+    e.add_argument("--port", type=_port, default=5055, help="TCP port, 1-65535 (default 5055)")
+    e.add_argument("--host", default="127.0.0.1")
+    e.set_defaults(fn=cmd_emulator)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return args.fn(args)
+    except UsageError as exc:
+        print(f"pca-import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ActionableError as exc:  # AWS, a refusal, a missing extra: the message names the fix
+        print(str(exc) if str(exc).startswith(("AWS", "pca-import")) else f"pca-import: {exc}", file=sys.stderr)
+        if getattr(exc, "report", None) is not None and not str(exc).endswith(exc.report.to_text()):
+            print(exc.report.to_text(), file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, MissingExtra) else EXIT_INVALID
+    except ValueError as exc:
+        print(f"pca-import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `pca-import rules | head -1`: the reader left; not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's final flush stays quiet
+        except OSError:
+            pass
+        return EXIT_OK
+    except OSError as exc:  # writing the output failed (a full disk, a closed terminal)
+        print(f"pca-import: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""Small dynamic resources on boto3 for where the pulumi-aws plugin cannot run (offline, air-gapped, the
+local emulator): a Private CA and a CA certificate issued by a Private CA parent.
+
+Against real AWS with the plugin available, the hierarchy uses pulumi-aws (`aws.acmpca.CertificateAuthority`,
+`aws.acmpca.Certificate`) instead; see `hierarchy.py`.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from pca_import.core import clock
+from pca_import.aws.client import AwsError, region_of
+from pca_import.core.pem import canonical_pem
+from pca_import.core.spec import ROOT_TEMPLATE, SUBORDINATE_TEMPLATES
+from pca_import.resources.ca_import import AwsProvider, _log, is_unknown
+from pca_import.core.renewal import end_date_value, issuer_too_short, new_validity, renewal_due
+from pca_import.core.x509build import AWS_SUBJECT_KEYS
+
+TEMPLATE_ROOT = ROOT_TEMPLATE
+
+
+def subordinate_template(path_length: int) -> str:
+    return SUBORDINATE_TEMPLATES[path_length]
+
+
+def signing_algorithm_for(key_algorithm: str) -> str:
+    """The SigningAlgorithm a CA with this key signs with (AWS refuses one of another key family)."""
+    if key_algorithm.startswith("ML_DSA_"):
+        return key_algorithm  # ML_DSA_44/65/87 sign only with their own parameter set
+    if key_algorithm.startswith("EC_"):
+        return "SHA384WITHECDSA" if key_algorithm in ("EC_secp384r1", "EC_secp521r1") else "SHA256WITHECDSA"
+    return "SHA256WITHRSA"
+
+
+class PrivateCaProvider(AwsProvider):
+    """CreateCertificateAuthority / DescribeCertificateAuthority / disable + DeleteCertificateAuthority."""
+
+    __module__ = "pca_import.ca_resources"  # the stable pickle path (see pca_import/ca_resources.py)
+
+    def diff(self, _id, olds, news):
+        keys = ("ca_type", "key_algorithm", "subject")
+        replaces = [k for k in keys if olds.get(k) != news.get(k)]
+        region = news.get("region")
+        if region and region != (region_of(_id) or olds.get("region")):
+            replaces.append("region")  # a CA cannot move: a new CA in the new region
+        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props):
+        subject = {AWS_SUBJECT_KEYS[k]: v for k, v in (props.get("subject") or {}).items()}
+        arn, csr = self._pca(region=props.get("region")).create_ca(
+            props["ca_type"], props["key_algorithm"], signing_algorithm_for(props["key_algorithm"]), subject,
+            tags=[{"Key": "managed-by", "Value": "pca-import"}])
+        return CreateResult(id_=arn, outs={**props, "arn": arn, "csr": csr})
+
+    def read(self, id_, props):
+        try:
+            ca = self._pca(id_).describe(id_)
+        except AwsError as exc:
+            if exc.code == "ResourceNotFoundException":
+                return ReadResult(id_="", outs={})
+            raise
+        if ca["status"] == "DELETED":
+            return ReadResult(id_="", outs={})
+        return ReadResult(id_=id_, outs=props)
+
+    def delete(self, id_, props):
+        self._pca(id_).delete_ca(id_)
+
+
+class PrivateCertificateAuthority(Resource):
+    """A Private CA created with boto3. Outputs: arn, csr (its CSR, PEM)."""
+
+    arn: pulumi.Output[str]
+    csr: pulumi.Output[str]
+
+    def __init__(self, name: str, *, ca_type: str, key_algorithm: str, subject: dict,
+                 region: Optional[str] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        """`region`: where to create the CA (None: the stack's `aws:region` / the environment's)."""
+        props = {"ca_type": ca_type, "key_algorithm": key_algorithm, "subject": subject, "arn": None, "csr": None}
+        if region:
+            props["region"] = region
+        super().__init__(PrivateCaProvider(), name, props, opts)
+
+
+def _not_after(pem_text: str | None):
+    """The first certificate's NotAfter in a PEM text (None when there is none or it cannot be read)."""
+    if not isinstance(pem_text, str) or "BEGIN CERTIFICATE" not in pem_text:
+        return None
+    from cryptography import x509
+    try:
+        return x509.load_pem_x509_certificate(pem_text.encode()).not_valid_after_utc
+    except ValueError:
+        return None
+
+
+class IssuedCaCertificateProvider(AwsProvider):
+    """IssueCertificate with a CA template, then GetCertificate (waiting until it is issued).
+
+    Renewal: with `renew_before_days` set, an `up` within that many days of the certificate's end issues it
+    again from the same CSR (same key) and the same issuer — an update, so the CA's import updates in place.
+    The validity asked for is capped at the issuer's `not_after` (read from `issuer_chain`, the issuer's
+    complete chain), as AWS refuses anything longer. When the issuer renews, `issuer_chain` changes and this
+    certificate's chain follows it in the same `up` (no new issuance unless this one is due too)."""
+
+    __module__ = "pca_import.ca_resources"  # the stable pickle path (see pca_import/ca_resources.py)
+
+    REPLACE_KEYS = ("issuer_arn", "csr", "template_arn", "signing_algorithm", "validity_days")
+
+    @staticmethod
+    def _label(props) -> str:
+        return props.get("ca_name") or props.get("issuer_arn") or "CA"
+
+    def _plan(self, olds: dict, news: dict) -> tuple[bool, str]:
+        """(renew now, the sentence saying why or why not) for a certificate already issued."""
+        rbd = news.get("renew_before_days")
+        if rbd is None or is_unknown(rbd):
+            return False, ""
+        now = clock.now()
+        decision = renewal_due(_not_after(olds.get("certificate")), now, int(rbd))
+        if not decision.due:
+            return False, decision.reason
+        chain = news.get("issuer_chain")
+        if is_unknown(chain):  # the issuer renews in this same up: the cap is its new certificate's end
+            validity = f"validity {news.get('validity_days')} days, capped at its issuer's new expiry if sooner"
+            return True, f"renews: {decision.reason}; {validity}"
+        issuer_end = _not_after(chain)
+        blocked = issuer_too_short(now, issuer_end, int(rbd))
+        if blocked:
+            return False, (f"due ({decision.reason}) but not renewed: {blocked}. It renews after its issuer does; "
+                           "give the issuer a renewBeforeDays larger than this CA's to renew it first")
+        validity = new_validity(now, int(news["validity_days"]), issuer_end)
+        return True, f"renews: {decision.reason}; {validity.describe()}"
+
+    def check(self, olds, news):
+        from pulumi.dynamic import CheckResult
+        chain, days = news.get("issuer_chain"), news.get("validity_days")
+        if not olds and isinstance(chain, str) and not is_unknown(chain) and isinstance(days, (int, float)):
+            validity = new_validity(clock.now(), int(days), _not_after(chain))
+            if validity.capped:  # a new certificate under an existing issuer: the preview says so
+                _log(f"{self._label(news)}: {validity.describe()}")
+        return CheckResult(news, [])
+
+    def diff(self, _id, olds, news):
+        replaces = [k for k in self.REPLACE_KEYS if is_unknown(news.get(k)) or olds.get(k) != news.get(k)]
+        changes = list(replaces)
+        if not replaces:
+            renew, story = self._plan(olds, news)
+            if story and (renew or "not renewed" in story):
+                _log(f"{self._label(news)}: {story}")
+            if renew:
+                changes.append("certificate")
+            chain = news.get("issuer_chain")
+            if is_unknown(chain) or canonical_pem(chain) != canonical_pem(olds.get("issuer_chain")):
+                changes.append("issuer_chain")
+                if "issuer_chain" in olds or is_unknown(chain):
+                    _log(f"{self._label(news)}: its chain follows its issuer's new certificate")
+            if news.get("renew_before_days") != olds.get("renew_before_days") or \
+                    news.get("ca_name") != olds.get("ca_name"):
+                changes.append("renew_before_days")
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
+
+    def _issue(self, props) -> dict:
+        pca = self._pca(props["issuer_arn"])  # issued in the issuer's region
+        issuer = props["issuer_arn"]
+        now = clock.now()
+        validity = new_validity(now, int(props["validity_days"]), _not_after(props.get("issuer_chain")))
+        if validity.capped:
+            _log(f"{self._label(props)}: {validity.describe()}")
+        cert_arn, certificate, chain = pca.issue_ca_certificate(
+            issuer, props["csr"], props["template_arn"], props["signing_algorithm"],
+            {"Type": "END_DATE", "Value": end_date_value(validity.end)})
+        return {**props, "certificate_arn": cert_arn, "certificate": certificate, "certificate_chain": chain}
+
+    def create(self, props):
+        outs = self._issue(props)
+        return CreateResult(id_=outs["certificate_arn"], outs=outs)
+
+    def update(self, _id, olds, news):
+        renew, story = self._plan(olds, news)
+        if renew:
+            _log(f"{self._label(news)}: {story}")
+            return UpdateResult(outs=self._issue(news))
+        # not due: keep the certificate; its chain is the issuer's current complete chain
+        outs = {**olds, **{k: v for k, v in news.items() if k not in ("certificate", "certificate_chain",
+                                                                        "certificate_arn")}}
+        if news.get("issuer_chain"):
+            outs["certificate_chain"] = news["issuer_chain"]
+        return UpdateResult(outs=outs)
+
+    def delete(self, id_, props):
+        pass  # an issued certificate cannot be un-issued; it is superseded by the next one
+
+
+class IssuedCaCertificate(Resource):
+    """A CA certificate issued by a Private CA parent (or by a root for itself) from a CA's CSR."""
+
+    certificate: pulumi.Output[str]
+    certificate_chain: pulumi.Output[Optional[str]]
+    certificate_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, *, issuer_arn, csr, template_arn: str, signing_algorithm: str,
+                 validity_days: int, renew_before_days: Optional[int] = None, issuer_chain=None,
+                 ca_name: Optional[str] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        """`renew_before_days`: issue again from the same CSR within that many days of the end (None: never
+        by itself). `issuer_chain`: the issuer's certificate and chain (PEM), for the validity cap and for
+        this certificate's chain to follow the issuer's renewals; None for a root."""
+        super().__init__(IssuedCaCertificateProvider(), name, {
+            "issuer_arn": issuer_arn, "csr": csr, "template_arn": template_arn,
+            "signing_algorithm": signing_algorithm, "validity_days": validity_days,
+            "renew_before_days": renew_before_days, "issuer_chain": issuer_chain, "ca_name": ca_name,
+            "certificate": None, "certificate_chain": None, "certificate_arn": None}, opts)

@@ -1,0 +1,271 @@
+"""The Pulumi dynamic provider behind `CaCertificateImport`: a thin translation over the rule engine and
+the AWS adapter.
+
+This module must stay importable under this name: the provider object is pickled *by reference*
+(`pca_import.provider.CaCertificateImportProvider`), so state stores ~100 bytes, not code. Renaming the
+module or class breaks existing stacks.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
+                            ResourceProvider, UpdateResult)
+
+from pca_import.aws.client import CaView, PrivateCa, Settings, check_owner
+from pca_import.core.validate import validate_import
+from pca_import.errors import ActionableError, AwsError, OwnedByAnother
+from pca_import.core.options import ImportOptions
+from pca_import.core.pem import canonical_pem
+from pca_import.resources.provider_errors import ProviderError
+
+SETTINGS = ("rule_profile", "on_delete", "expiry_warning_days", "adopt_owned_by")
+INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner")
+FACT_OUTPUTS = ("status", "ca_type", "key_algorithm", "serial", "not_before", "not_after", "sha256_fingerprint",
+                "subject", "issuer")
+# AwsError codes that say the machine's AWS set-up is wrong (not that AWS is briefly unreachable): at preview
+# they fail the check with their fix, since the `up` would fail the same way.
+SETUP_CODES = ("NoRegion", "ProfileNotFound", "NoCredentials", "InvalidCredentials", "InvalidEndpoint", "BadConfig",
+               "BadSetting", "BadReply", "MissingExtra", "AccessDeniedException", "ResourceNotFoundException",
+               "InvalidArnException")
+_UNKNOWN_RPC = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def is_unknown(value: Any) -> bool:
+    """An input not known yet (preview): the SDK passes an Unknown object or its sentinel string."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return value == _UNKNOWN_RPC
+    try:
+        from pulumi.output import Unknown
+        return isinstance(value, Unknown)
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def _known(props: dict, key: str):
+    v = props.get(key)
+    return None if is_unknown(v) else v
+
+
+def _location_property(location: str) -> str:
+    if location.startswith("chain"):
+        return "certificate_chain"
+    if location in ("ca", "csr"):
+        return "certificate_authority_arn"
+    return "certificate"
+
+
+def holds_private_key(value: Any) -> bool:
+    """A PEM private key in an input (ENC004): failures about that input must not name it as their property,
+    because the engine prints a named property's value with the failure."""
+    return isinstance(value, str) and "-----BEGIN" in value and "PRIVATE KEY-----" in value
+
+
+def _log(message: str) -> None:
+    # pulumi.log cannot be used inside a dynamic provider; stderr reaches the engine's log.
+    print(f"pca-import: {message}", file=sys.stderr, flush=True)
+
+
+def _complete_chain(cert: str | None, chain: str | None) -> str | None:
+    if not cert:
+        return None
+    return cert + (chain or "")
+
+
+class AwsProvider(ResourceProvider):
+    """Base of pca-import's providers that talk to AWS: settings from the stack config, none in state."""
+
+    serialize_as_secret_always = False  # holds no secret: the state shows a short, readable reference
+
+    def __init__(self) -> None:
+        self.__setstate__({})
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Runs in the provider process only; the object pickled into state never carries these settings.
+        try:
+            self._settings = Settings.from_stack_config(req.config.get)
+        except AwsError as exc:  # a malformed setting: reported by the first call that needs AWS
+            self._settings_error = exc
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self._settings: Settings | None = None
+        self._settings_error: AwsError | None = None
+
+    def _pca(self, arn: str | None = None, region: str | None = None) -> PrivateCa:
+        """A client for the CA's own region: the one its ARN names, else `region`, else the stack's."""
+        if self._settings_error is not None:
+            raise self._settings_error
+        return PrivateCa(self._settings or Settings.from_environment()).in_region(region).for_arn(arn)
+
+
+class CaCertificateImportProvider(AwsProvider):
+    """check / diff / create / read / update / delete for one CA certificate import."""
+
+    __module__ = "pca_import.provider"  # the stable pickle path (see pca_import/provider.py)
+
+    def configure(self, req: ConfigureRequest) -> None:
+        super().configure(req)
+        live = req.config.get("pca-import:previewLiveChecks")
+        self._live_checks = str(live).lower() not in ("false", "0", "no")
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._live_checks = True
+        self._offline_reason: str | None = None  # set when AWS stopped answering during this process
+
+    # ---- check: every rule that the known inputs allow, at preview ---------------------------------
+
+    def check(self, olds: dict, news: dict) -> CheckResult:
+        options, problems = ImportOptions.from_props(news, is_unknown)
+        failures = [CheckFailure(prop, message) for prop, message in problems]
+        defaults = options.as_props()
+        news = {**news, **{k: defaults[k] for k in SETTINGS if news.get(k) is None and defaults[k] is not None}}
+        arn = _known(news, "certificate_authority_arn")
+        if "certificate_authority_arn" in news and not is_unknown(news.get("certificate_authority_arn")) and not arn:
+            failures.append(CheckFailure("certificate_authority_arn", "certificate_authority_arn is required"))
+        cert_unknown = is_unknown(news.get("certificate"))
+        chain_unknown = is_unknown(news.get("certificate_chain"))
+        live = bool(arn) and self._live_checks and self._offline_reason is None
+        if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
+            if live:
+                self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,
+                                  previous_owner=(olds or {}).get("owner"))
+            return CheckResult(news, failures)
+        certificate = news.get("certificate")
+        chain = None if chain_unknown else news.get("certificate_chain")
+        secret = {k for k in ("certificate", "certificate_chain") if holds_private_key(news.get(k))}
+        report = None
+        if live:
+            report = self._live_report(arn, certificate, chain, options, _known(news, "owner"), failures,
+                                       chain_known=not chain_unknown, previous_owner=(olds or {}).get("owner"))
+        if report is None:  # with the chain unknown, the engine leaves the rules about its presence for later
+            report = validate_import(certificate, chain, profile=options.rule_profile,
+                                     expiry_warning_days=options.expiry_warning_days, chain_known=not chain_unknown)
+        for f in report.findings:
+            if f.severity != "error":
+                continue
+            prop = _location_property(f.location)
+            failures.append(CheckFailure("" if prop in secret else prop, f"[{f.code}] {f.location}: {f.message}"))
+        return CheckResult(news, failures)
+
+    def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,
+                     chain_known=True, previous_owner=None):
+        """All rules with the CA's CSR, type and status, and its owner, when AWS can be reached at preview.
+
+        Returns the report (None when not run). A wrong set-up (region, profile, credentials, endpoint) fails
+        the check with its fix; a network failure is logged and the rest of this run previews offline."""
+        try:
+            pca = self._pca(arn)
+            if owner_only:
+                view = CaView({}, None, owner=pca.owner(arn))
+            else:
+                view = pca.preflight(arn, certificate, chain, options=options, fetch_held=False,
+                                     chain_known=chain_known)
+            check_owner(arn, view.owner, me, adopt=options.adopt_owned_by, previous=previous_owner)
+            return view.report
+        except OwnedByAnother as exc:
+            failures.append(CheckFailure("certificate_authority_arn", str(exc)))
+        except ActionableError as exc:
+            if exc.code in SETUP_CODES:
+                failures.append(CheckFailure("certificate_authority_arn", f"{exc} (to preview without AWS, set "
+                                             "`pulumi config set pca-import:previewLiveChecks false`)"))
+            else:
+                self._offline_reason = exc.code
+                _log(f"preview could not reach AWS ({exc}); this preview checks without the CA's CSR, status and "
+                     "owner")
+        return None
+
+    # ---- diff: canonical PEM, ARN replaces, certificate changes update in place ----------------------
+
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        replaces, changes = [], []
+        old_arn, new_arn = olds.get("certificate_authority_arn"), news.get("certificate_authority_arn")
+        if is_unknown(new_arn) or new_arn != old_arn:
+            replaces.append("certificate_authority_arn")
+        for key in ("certificate", "certificate_chain"):
+            new = news.get(key)
+            if is_unknown(new) or canonical_pem(new) != canonical_pem(olds.get(key)):
+                changes.append(key)
+        old_options, _ = ImportOptions.from_props(olds)
+        new_options, _ = ImportOptions.from_props(news, is_unknown)
+        for key in SETTINGS:
+            if is_unknown(news.get(key)) or getattr(old_options, key) != getattr(new_options, key):
+                changes.append(key)
+        if is_unknown(news.get("owner")) or (news.get("owner") or None) != (olds.get("owner") or None):
+            changes.append("owner")
+        return DiffResult(changes=bool(replaces or changes), replaces=replaces, stables=[],
+                          delete_before_replace=False)
+
+    # ---- create / update: preflight against the live CA, import once, mark the owner -----------------
+
+    def _import(self, props: dict, *, replace_held: bool, previous_owner: str | None = None) -> dict[str, Any]:
+        arn = props["certificate_authority_arn"]
+        options, problems = ImportOptions.from_props(props)
+        if problems:
+            raise ProviderError("; ".join(f"{p}: {m}" for p, m in problems))
+        result = self._pca(arn).import_certificate(
+            arn, props.get("certificate"), props.get("certificate_chain"), options=options,
+            owner=props.get("owner") or None, previous_owner=previous_owner, replace_held=replace_held)
+        for w in result["warnings"]:
+            _log(f"{arn}: {w}")
+        if not result["imported"]:
+            _log(f"{arn} already holds this certificate: recorded without an import call")
+        return self._outputs(props, result)
+
+    @staticmethod
+    def _outputs(props: dict, live: dict[str, Any]) -> dict[str, Any]:
+        outs = {k: props.get(k) for k in INPUTS}
+        outs.update(ImportOptions.from_props(props)[0].as_props())
+        for k in FACT_OUTPUTS:
+            outs[k] = live.get(k)
+        outs["certificate"] = live.get("certificate")
+        outs["certificate_chain"] = live.get("certificate_chain")
+        outs["complete_chain"] = _complete_chain(live.get("certificate"), live.get("certificate_chain"))
+        return outs
+
+    def create(self, props: dict) -> CreateResult:
+        outs = self._import(props, replace_held=False)
+        return CreateResult(id_=props["certificate_authority_arn"], outs=outs)
+
+    def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
+        same_pem = (canonical_pem(news.get("certificate")) == canonical_pem(olds.get("certificate"))
+                    and canonical_pem(news.get("certificate_chain")) == canonical_pem(olds.get("certificate_chain")))
+        if same_pem and (news.get("owner") or None) == (olds.get("owner") or None):
+            # only settings changed: no AWS call, keep the facts we have
+            outs = dict(olds)
+            outs.update({k: news.get(k) for k in INPUTS if k not in ("certificate", "certificate_chain")})
+            return UpdateResult(outs=self._outputs(outs, olds))
+        # a renewal, or a new owner to mark (a renamed resource or stack: the state remembers the owner it wrote)
+        return UpdateResult(outs=self._import(news, replace_held=True, previous_owner=olds.get("owner")))
+
+    # ---- read: the live certificate, for refresh and drift --------------------------------------------
+
+    def read(self, id_: str, props: dict) -> ReadResult:
+        arn = props.get("certificate_authority_arn") or id_
+        live = self._pca(arn).live(arn)
+        if live is None:
+            return ReadResult(id_="", outs={})
+        outs = self._outputs(props, live)
+        return ReadResult(id_=id_, outs=outs, inputs={k: outs.get(k) for k in INPUTS})
+
+    # ---- delete: retain (default) or disable; release the owner tag; a CA already gone is fine ---------
+
+    def delete(self, id_: str, props: dict) -> None:
+        arn = props.get("certificate_authority_arn") or id_
+        options, _ = ImportOptions.from_props(props)
+        if options.on_delete == "retain":
+            _log(f"{arn}: on_delete=retain — the CA keeps its certificate and stays as it is")
+        else:
+            _log(f"{arn}: on_delete=disable — {self._pca(arn).disable(arn)}")
+        owner = props.get("owner")
+        if owner:
+            try:
+                _log(f"{arn}: owner tag {owner}: {self._pca(arn).release(arn, owner)}")
+            except ActionableError as exc:  # the resource is gone either way; the next owner adopts explicitly
+                _log(f"{arn}: could not release the {owner} tag ({exc}); a new owner needs adopt_owned_by")

@@ -1,0 +1,454 @@
+"""The project's stack config as a declarative schema: `pca-import:hierarchy` (PKI stack) and
+`pca-import:signs` (signer stack).
+
+Pure: config in, nodes out, or one `HierarchyError` that lists every mistake at once — by position, CA name
+and field, with the fix, never the value of a field that could hold a secret. Types and ranges are pydantic
+models (strict: `pathLength: true` is not 1, `validityDays: "365"` is not a number); what spans several CAs
+(parents, cycles, depth, path lengths) is checked after, on the validated nodes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator,
+                      model_validator)
+from pydantic.alias_generators import to_camel
+
+from pca_import.core.validate import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, PROFILES
+from pca_import.core.pem import PRIVATE_KEY_LABELS
+from pca_import.core.spec import MAX_DEPTH
+from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
+from pca_import.core.x509build import KEY_ALGORITHMS
+
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+ARN = r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[A-Za-z0-9-]+$"
+MAX_VALIDITY_DAYS = 36500          # 100 years: beyond that a date overflows long before any CA needs it
+MAX_WARNING_DAYS = 3650
+DEFAULT_KEY_ALGORITHM = "EC_prime256v1"
+
+
+class HierarchyError(ValueError):
+    """Mistakes in the stack config, each phrased with the position, the field and the fix.
+
+    `problems` holds one line per mistake; the message is all of them."""
+
+    def __init__(self, problems: str | list[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass
+class Node:
+    name: str
+    type: str
+    subject: dict[str, str]
+    key_algorithm: str = DEFAULT_KEY_ALGORITHM
+    parent: str | None = None          # a Private CA node that signs this one
+    signer: str = "pca"                # self (root), pca (parent), external (signer stack or files)
+    path_length: int | None = None
+    validity_days: int = 3650
+    arn: str | None = None             # an existing CA to adopt instead of creating one
+    certificate_file: str | None = None
+    chain_file: str | None = None
+    certificate: str | None = None     # the manual path in config: signed PEM pasted by a person
+    certificate_chain: str | None = None
+    on_delete: str = "retain"
+    rule_profile: str = DEFAULT_PROFILE
+    expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
+    renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
+    region: str | None = None          # where the CA lives (None: the stack's aws:region)
+    children: list[str] = field(default_factory=list)
+
+
+# ---- the schema -----------------------------------------------------------------------------------------
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, frozen=True,
+                              hide_input_in_errors=True)
+
+
+def _text(max_length: int | None = None, pattern: str | None = None, min_length: int = 1):
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)]
+
+
+class Subject(_Model):
+    """The CA's distinguished name; lengths are Private CA's (ASN1Subject)."""
+
+    common_name: _text(64)
+    organization: Optional[_text(64)] = None
+    organizational_unit: Optional[_text(64)] = None
+    country: Optional[_text(2, r"^[A-Za-z]{2}$")] = None
+    state: Optional[_text(128)] = None
+    locality: Optional[_text(128)] = None
+
+
+class CaConfig(_Model):
+    """One entry of `pca-import:hierarchy`."""
+
+    name: _text(63, NAME.pattern)
+    type: Literal["ROOT", "SUBORDINATE"]
+    subject: Optional[Subject] = None
+    key_algorithm: str = DEFAULT_KEY_ALGORITHM
+    parent: Optional[_text(63)] = None
+    signer: Optional[Literal["self", "pca", "external"]] = None
+    path_length: Optional[Annotated[int, Field(ge=0, le=3)]] = None
+    validity_days: Optional[Annotated[int, Field(ge=1, le=MAX_VALIDITY_DAYS)]] = None
+    arn: Optional[_text(None, ARN)] = None
+    certificate_file: Optional[_text()] = None
+    chain_file: Optional[_text()] = None
+    certificate: Optional[_text()] = None
+    certificate_chain: Optional[_text()] = None
+    on_delete: Literal["retain", "disable"] = "retain"
+    rule_profile: Literal[PROFILES] = DEFAULT_PROFILE  # type: ignore[valid-type]
+    expiry_warning_days: Annotated[int, Field(ge=0, le=MAX_WARNING_DAYS)] = DEFAULT_EXPIRY_WARNING_DAYS
+    renew_before_days: Optional[Annotated[int, Field(ge=0, le=MAX_VALIDITY_DAYS)]] = None
+    region: Optional[_text(40, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] = None
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _upper(cls, v: Any) -> Any:
+        return v.upper() if isinstance(v, str) else v
+
+    @field_validator("key_algorithm")
+    @classmethod
+    def _supported(cls, v: str) -> str:
+        if v not in KEY_ALGORITHMS:
+            raise ValueError("is not supported by Private CA")
+        return v
+
+    @model_validator(mode="after")
+    def _signer_fits_type(self) -> "CaConfig":
+        if (self.certificate or self.certificate_file) and self.signer != "external":
+            raise ValueError("`certificate`/`certificateFile` supply an externally signed certificate: add "
+                             "`signer: external` (a ROOT or a PCA-signed CA gets its certificate from Private CA)")
+        if (self.certificate_chain or self.chain_file) and not (self.certificate or self.certificate_file):
+            raise ValueError("`certificateChain`/`chainFile` without `certificate`/`certificateFile`: give the "
+                             "signed certificate too")
+        if self.arn and self.region and f":acm-pca:{self.region}:" not in self.arn:
+            raise ValueError(f"`region` {self.region} is not the region of `arn` (a CA lives in the region its ARN "
+                             "names): remove `region` or correct it")
+        if self.type == "ROOT":
+            if self.parent or self.signer not in (None, "self"):
+                raise ValueError("a ROOT signs itself: remove `parent`/`signer`")
+        elif bool(self.parent) == (self.signer == "external"):
+            raise ValueError("a SUBORDINATE needs exactly one of `parent: <name of a CA above>` or "
+                             "`signer: external`")
+        elif self.signer == "self":
+            raise ValueError("only a ROOT signs itself: use `parent: <name of a CA above>` or `signer: external`")
+        return self
+
+
+class SignConfig(_Model):
+    """One entry of the signer stack's `pca-import:signs`."""
+
+    validity_days: Annotated[int, Field(ge=1, le=MAX_VALIDITY_DAYS)] = 1825
+    path_length: Optional[Annotated[int, Field(ge=0, le=MAX_DEPTH - 2)]] = None
+    renewal: Annotated[int, Field(ge=0)] = 0
+
+
+# ---- what a person reads when a field is wrong ---------------------------------------------------------
+
+_FIX = {
+    "name": "lower-case letters, digits and dashes, starting with a letter, e.g. `name: issuing`",
+    "type": "`type: ROOT` or `type: SUBORDINATE`",
+    "subject": "a mapping, e.g. `subject: {commonName: Example CA, organization: Example}`",
+    "commonName": "text of 1 to 64 characters, e.g. `commonName: Example Issuing CA`",
+    "organization": "text of at most 64 characters",
+    "organizationalUnit": "text of at most 64 characters",
+    "country": "a two-letter country code in quotes, e.g. `country: \"NO\"`",
+    "state": "text of at most 128 characters",
+    "locality": "text of at most 128 characters",
+    "parent": "the `name` of a CA above in this list",
+    "signer": "`signer: external` for a CA signed outside Private CA (a ROOT or a CA with `parent` needs none)",
+    "pathLength": "0, 1, 2 or 3 without quotes (the Private CA subordinate templates)",
+    "validityDays": f"a whole number of days from 1 to {MAX_VALIDITY_DAYS} without quotes, e.g. `validityDays: 1825`",
+    "arn": "arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>",
+    "certificateFile": "a path to the signed PEM file (relative to the project directory)",
+    "chainFile": "a path to the chain PEM file (relative to the project directory)",
+    "certificate": "the signed PEM as text, e.g. `certificate: |` followed by the PEM lines",
+    "certificateChain": "the chain PEM as text, e.g. `certificateChain: |` followed by the PEM lines",
+    "onDelete": "`onDelete: retain` (the default) or `onDelete: disable`",
+    "ruleProfile": f"one of {', '.join(PROFILES)}",
+    "expiryWarningDays": f"a whole number of days from 0 to {MAX_WARNING_DAYS} without quotes",
+    "renewBeforeDays": f"a whole number of days from 0 to {MAX_VALIDITY_DAYS} without quotes, shorter than "
+                       "the CA's validityDays, e.g. `renewBeforeDays: 90`",
+    "region": "an AWS region name such as eu-west-1",
+    "renewal": "a whole number >= 0 without quotes; bump it to sign again",
+}
+_PROBLEM = {
+    "int_type": "must be a whole number", "string_type": "must be text", "model_type": "must be a mapping",
+    "dict_type": "must be a mapping", "literal_error": "is not an allowed value", "missing": "is required",
+    "greater_than_equal": "is too small", "less_than_equal": "is too large", "string_too_short": "is empty",
+    "string_too_long": "is too long", "string_pattern_mismatch": "is not in the expected form",
+}
+
+
+def _fix(field_name: str) -> str:
+    if field_name == "keyAlgorithm":  # read at call time: the set of algorithms can grow
+        return f"one of {', '.join(KEY_ALGORITHMS)}"
+    return _FIX.get(field_name, "")
+
+
+def _got(value: Any) -> str:
+    """A short description of a wrong value; text that could be a PEM block or a secret is never quoted."""
+    if isinstance(value, bool):
+        return f"got {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"got {value!r}"
+    if isinstance(value, str):
+        if len(value) <= 40 and "-----" not in value and "\n" not in value:
+            return f"got {value!r}"
+        return "got text"
+    if isinstance(value, list):
+        return "got a list"
+    if isinstance(value, dict):
+        return "got a mapping"
+    return f"got {type(value).__name__}"
+
+
+def _where(prefix: str, name: str | None) -> str:
+    return prefix + (f" ({name})" if name else "")
+
+
+def _render(prefix: str, name: str | None, raw: Any, exc: ValidationError, allowed: list[str]) -> list[str]:
+    lines = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = [str(p) for p in err["loc"]]
+        where = _where(prefix, name) + "".join(f".{p}" for p in loc)
+        if not loc and err["type"] in _PROBLEM:  # the entry itself has the wrong type
+            lines.append(f"{where}: {_PROBLEM[err['type']]} ({_got(raw)})")
+            continue
+        if not loc:  # a check across fields of this entry
+            lines.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+            continue
+        value: Any = raw
+        for p in err["loc"]:
+            value = value.get(p) if isinstance(value, dict) else None
+        if err["type"] == "extra_forbidden":
+            fields = allowed if len(loc) == 1 else [to_camel(f) for f in Subject.model_fields]
+            lines.append(f"{where}: unknown field: allowed are {', '.join(fields)}")
+            continue
+        problem = _PROBLEM.get(err["type"]) or err["msg"].removeprefix("Value error, ")
+        got = "" if err["type"] == "missing" else f" ({_got(value)})"
+        fix = _fix(loc[-1])
+        lines.append(f"{where}: {problem}{got}" + (f": use {fix}" if fix else ""))
+    return lines
+
+
+def _private_keys(value: Any, path: str = "") -> list[str]:
+    """Paths of strings that hold a PEM private key, anywhere in a config value."""
+    if isinstance(value, str):
+        if "-----BEGIN" in value and ("PRIVATE KEY" in value or any(lbl in value for lbl in PRIVATE_KEY_LABELS)):
+            return [path]
+        return []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _private_keys(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _private_keys(v, f"{path}[{i}]")]
+    return []
+
+
+_KEY_IN_CONFIG = ("remove it from the stack config — only certificates belong here. Nothing was registered, but "
+                  "Pulumi itself prints the stack config with `preview --json` and records it in the update "
+                  "history of an `up --skip-preview`: if either ran, or the file was committed or shared, treat "
+                  "the key as exposed and replace it")
+
+
+def private_key_problems(prefix: str, value: Any, fix: str = _KEY_IN_CONFIG) -> list[str]:
+    """One line per place in `value` that holds a private key; the key itself is never repeated."""
+    return [f"{prefix}{path}: holds a private key (a `-----BEGIN ... PRIVATE KEY-----` block): {fix}"
+            for path in _private_keys(value)]
+
+
+# ---- pca-import:hierarchy -------------------------------------------------------------------------------
+
+def parse_renew_before_days(raw: Any) -> int:
+    """The hierarchy-wide default `pca-import:renewBeforeDays` (None: 30)."""
+    if raw is None:
+        return DEFAULT_RENEW_BEFORE_DAYS
+    if isinstance(raw, str) and raw.strip().isdigit():  # `pulumi config set` stores text
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_VALIDITY_DAYS:
+        raise HierarchyError(f"pca-import:renewBeforeDays: must be a whole number of days from 0 to "
+                             f"{MAX_VALIDITY_DAYS} ({_got(raw)}), e.g. `pca-import:renewBeforeDays: 90`")
+    return raw
+
+
+def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> list[Node]:
+    """Validate the hierarchy config and return its nodes, parents before children.
+
+    `renew_before_days` is the hierarchy-wide default (`pca-import:renewBeforeDays`) for entries without
+    their own. Raises one HierarchyError listing every mistake found."""
+    if not isinstance(raw, list) or not raw:
+        raise HierarchyError("pca-import:hierarchy must be a non-empty list of CAs (see README, 'Hierarchy config')")
+    secrets = [line for i, item in enumerate(raw) for line in private_key_problems(
+        _where(f"pca-import:hierarchy[{i}]", _valid_name(item)), item)]
+    if secrets:  # nothing else is checked: the fix is to take the key out first
+        raise HierarchyError(secrets)
+    problems: list[str] = []
+    allowed = [to_camel(f) for f in CaConfig.model_fields]
+    nodes: dict[str, Node] = {}
+    positions: dict[str, int] = {}
+    links: list[tuple[int, str | None, str]] = []  # (position, name, parent) of every entry, valid or not
+    for i, item in enumerate(raw):
+        prefix = f"pca-import:hierarchy[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{prefix}: each CA must be a mapping with at least `name` and `type` ({_got(item)})")
+            continue
+        name = _valid_name(item)
+        if isinstance(item.get("parent"), str) and item["parent"]:
+            links.append((i, name, item["parent"]))
+        try:
+            ca = CaConfig.model_validate(item)
+        except ValidationError as exc:
+            problems += _render(prefix, name, item, exc, allowed)
+            if name:
+                positions.setdefault(name, i)
+            continue
+        if ca.name in positions:
+            problems.append(f"{_where(prefix, ca.name)}: this name is used twice: names must be unique")
+            continue
+        positions[ca.name] = i
+        node = _node(ca, renew_before_days)
+        if node.signer != "external" and node.renew_before_days >= node.validity_days:
+            own = "renewBeforeDays" if ca.renew_before_days is not None else "pca-import:renewBeforeDays (default)"
+            problems.append(f"{_where(prefix, ca.name)}.renewBeforeDays: {own} {node.renew_before_days} is not "
+                            f"shorter than validityDays {node.validity_days}: every certificate would be due at "
+                            "once (a renewal at every `up`): use fewer days than the validity, e.g. "
+                            f"`renewBeforeDays: {max(node.validity_days // 10, 1) if node.validity_days > 1 else 0}`")
+            continue
+        nodes[ca.name] = node
+    problems += _check_links(nodes, positions, links)
+    if problems:
+        raise HierarchyError(problems)
+    return _ordered(nodes)
+
+
+def renewal_hints(nodes: list[Node]) -> list[str]:
+    """Windows that make a CA wait for its parent: a PCA-signed CA with a larger `renewBeforeDays` than its
+    parent's falls due, once its certificate is capped at the parent's expiry, while the parent is not yet due;
+    a certificate cannot outlive its issuer, so it renews only after the parent does. Not an error: said once
+    per run (equal windows fall due together, and the parent renews first in the same `up`)."""
+    by_name = {n.name: n for n in nodes}
+    return [f"pca-import:hierarchy ({n.name}).renewBeforeDays: {n.renew_before_days} is larger than its parent "
+            f"{n.parent}'s {by_name[n.parent].renew_before_days}: once its certificate ends with {n.parent}'s, it "
+            f"falls due before {n.parent} does and waits for {n.parent} to renew first; give {n.parent} at least "
+            f"renewBeforeDays: {n.renew_before_days} to renew both in time"
+            for n in nodes if n.signer == "pca" and n.parent in by_name
+            and n.renew_before_days > by_name[n.parent].renew_before_days]
+
+
+def _valid_name(item: Any) -> str | None:
+    name = item.get("name") if isinstance(item, dict) else None
+    return name if isinstance(name, str) and NAME.match(name) else None
+
+
+def _node(ca: CaConfig, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> Node:
+    subject = ca.subject.model_dump(by_alias=True, exclude_none=True) if ca.subject else {"commonName": ca.name}
+    signer = "self" if ca.type == "ROOT" else ("external" if ca.signer == "external" else "pca")
+    return Node(name=ca.name, type=ca.type, subject=subject, key_algorithm=ca.key_algorithm, parent=ca.parent,
+                signer=signer, path_length=ca.path_length,
+                validity_days=ca.validity_days or (3650 if ca.type == "ROOT" else 1825), arn=ca.arn,
+                certificate_file=ca.certificate_file, chain_file=ca.chain_file, certificate=ca.certificate,
+                certificate_chain=ca.certificate_chain, on_delete=ca.on_delete, rule_profile=ca.rule_profile,
+                expiry_warning_days=ca.expiry_warning_days,
+                renew_before_days=renew_before_days if ca.renew_before_days is None else ca.renew_before_days,
+                region=ca.region)
+
+
+def _check_links(nodes: dict[str, Node], positions: dict[str, int],
+                 links: list[tuple[int, str | None, str]]) -> list[str]:
+    """Parents that exist (for every entry, even one with mistakes of its own), then for the valid entries no
+    cycles, depth and path lengths; fills `children`."""
+    problems = []
+    for i, name, parent in links:
+        if parent not in positions:
+            others = [k for k in positions if k != name]
+            problems.append(f"{_where(f'pca-import:hierarchy[{i}]', name)}: `parent` {parent!r} is not a CA in this "
+                            f"hierarchy: use one of {', '.join(others) or '(none: add the parent CA first)'}")
+    for n in nodes.values():
+        if n.parent in nodes:
+            nodes[n.parent].children.append(n.name)
+    if problems:
+        return problems
+    depth: dict[str, int] = {}
+
+    def visit(n: Node, seen: tuple[str, ...]) -> int:
+        if n.name in seen:
+            raise HierarchyError(f"pca-import:hierarchy: `parent` links form a cycle: {' -> '.join(seen + (n.name,))}")
+        if n.name not in depth:
+            depth[n.name] = 1 if n.parent is None else visit(nodes[n.parent], seen + (n.name,)) + 1
+        return depth[n.name]
+
+    for n in nodes.values():
+        if n.parent is not None and n.parent not in nodes:
+            continue  # its parent has a mistake of its own, reported above
+        try:
+            level = visit(n, ())
+        except HierarchyError as exc:
+            return exc.problems
+        except KeyError:
+            continue
+        if level > MAX_DEPTH:
+            problems.append(f"pca-import:hierarchy: {n.name} would be level {level}; AWS Private CA allows at "
+                            f"most {MAX_DEPTH} levels")
+
+    def height(n: Node) -> int:
+        return 0 if not n.children else 1 + max(height(nodes[c]) for c in n.children)
+
+    if problems:
+        return problems
+    for n in nodes.values():
+        if n.signer != "pca":
+            continue
+        h = height(n)
+        if n.path_length is None:
+            n.path_length = min(h, 3)
+        if n.path_length < h:
+            problems.append(f"pca-import:hierarchy: {n.name} has pathLength {n.path_length} but {h} level(s) of "
+                            "CAs below it: raise pathLength or flatten the hierarchy")
+    return problems
+
+
+def _ordered(nodes: dict[str, Node]) -> list[Node]:
+    ordered: list[Node] = []
+    done: set[str] = set()
+
+    def visit(n: Node) -> None:
+        if n.name in done:
+            return
+        if n.parent is not None:
+            visit(nodes[n.parent])
+        done.add(n.name)
+        ordered.append(n)
+
+    for n in nodes.values():
+        visit(n)
+    return ordered
+
+
+# ---- pca-import:signs (signer stack) ----------------------------------------------------------------------
+
+def parse_signs(raw: Any) -> dict[str, SignConfig]:
+    """Validate the signer stack's `pca-import:signs` ({ca name: {validityDays, pathLength, renewal}})."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise HierarchyError(f"pca-import:signs must be a mapping of CA names to settings ({_got(raw)}), e.g. "
+                             "`partner: {validityDays: 1825, pathLength: 0}`")
+    secrets = private_key_problems("pca-import:signs", raw)
+    if secrets:
+        raise HierarchyError(secrets)
+    problems, out = [], {}
+    allowed = [to_camel(f) for f in SignConfig.model_fields]
+    for name, item in raw.items():
+        prefix = f"pca-import:signs.{name}"
+        try:
+            out[name] = SignConfig.model_validate({} if item is None else item)
+        except ValidationError as exc:
+            problems += _render(prefix, None, item, exc, allowed)
+    if problems:
+        raise HierarchyError(problems)
+    return out

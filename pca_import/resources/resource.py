@@ -1,0 +1,108 @@
+"""`CaCertificateImport`: the Pulumi resource a program declares (program side of the dynamic provider).
+
+Warnings from the rule engine are shown with `pulumi.log.warn` at preview, where a person sees them
+(a dynamic provider cannot log); errors fail the preview through the provider's check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from pca_import.aws.client import tag_value
+from pca_import.core.validate import validate_import
+from pca_import.core.options import ImportOptions
+from pca_import.resources.ca_import import FACT_OUTPUTS, CaCertificateImportProvider
+
+
+@dataclass
+class CaCertificateImportArgs:
+    """Inputs of a CaCertificateImport; every field accepts a pulumi Input."""
+
+    certificate_authority_arn: pulumi.Input[str]
+    certificate: pulumi.Input[str]
+    certificate_chain: Optional[pulumi.Input[str]] = None
+    rule_profile: Optional[pulumi.Input[str]] = None
+    on_delete: Optional[pulumi.Input[str]] = None
+    expiry_warning_days: Optional[pulumi.Input[int]] = None
+    adopt_owned_by: Optional[pulumi.Input[str]] = None
+
+
+def owner_of(resource_name: str) -> str:
+    """What this resource writes to its CA's pca-import:owner tag: `<project>/<stack>/<resource name>`."""
+    return tag_value(f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}")
+
+
+class CaCertificateImport(Resource):
+    """Imports and keeps a CA certificate in an AWS Private CA; renewals update in place.
+
+    Outputs: status, ca_type, key_algorithm, serial, not_before, not_after, sha256_fingerprint, subject,
+    issuer, certificate and certificate_chain (canonical, as imported), complete_chain, owner.
+
+    Ownership: the CA is tagged `pca-import:owner = <project>/<stack>/<resource name>`; a CA tagged with another
+    owner is refused at preview and at apply unless `adopt_owned_by` names that owner exactly.
+    """
+
+    certificate_authority_arn: pulumi.Output[str]
+    certificate: pulumi.Output[str]
+    certificate_chain: pulumi.Output[Optional[str]]
+    complete_chain: pulumi.Output[str]
+    status: pulumi.Output[str]
+    ca_type: pulumi.Output[str]
+    key_algorithm: pulumi.Output[str]
+    serial: pulumi.Output[str]
+    not_before: pulumi.Output[str]
+    not_after: pulumi.Output[str]
+    sha256_fingerprint: pulumi.Output[str]
+    subject: pulumi.Output[str]
+    issuer: pulumi.Output[str]
+    rule_profile: pulumi.Output[str]
+    on_delete: pulumi.Output[str]
+    expiry_warning_days: pulumi.Output[int]
+    adopt_owned_by: pulumi.Output[Optional[str]]
+    owner: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: CaCertificateImportArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None, **kwargs):
+        if args is None:
+            args = CaCertificateImportArgs(**kwargs)
+        elif kwargs:
+            raise TypeError("pass either args=CaCertificateImportArgs(...) or keyword arguments, not both")
+        props = {
+            "certificate_authority_arn": args.certificate_authority_arn,
+            "certificate": args.certificate,
+            "certificate_chain": args.certificate_chain,
+            # None means the default: the provider fills it in from ImportOptions, the one place defaults live
+            "rule_profile": args.rule_profile,
+            "on_delete": args.on_delete,
+            "expiry_warning_days": args.expiry_warning_days,
+            "adopt_owned_by": args.adopt_owned_by,
+            "owner": owner_of(resource_name),
+            "complete_chain": None,
+            **{k: None for k in FACT_OUTPUTS},
+        }
+        super().__init__(CaCertificateImportProvider(), resource_name, props, opts)
+        _warn_when_known(self, resource_name, args)
+
+
+def _warn_when_known(resource: CaCertificateImport, name: str, args: CaCertificateImportArgs) -> None:
+    def show(values):
+        cert, chain, profile, days = values
+        if not cert:
+            return None
+        options, problems = ImportOptions.from_props({"rule_profile": profile, "expiry_warning_days": days})
+        if problems:
+            return None  # the provider's check reports them
+        report = validate_import(cert, chain, profile=options.rule_profile,
+                                 expiry_warning_days=options.expiry_warning_days)
+        for f in report.findings:
+            if f.severity == "warning":
+                pulumi.log.warn(f"[{f.code}] {name}: {f.location}: {f.message}", resource=resource)
+            elif f.severity == "notice":
+                pulumi.log.info(f"[{f.code}] {name}: {f.location}: {f.message}", resource=resource)
+        return None
+
+    pulumi.Output.all(args.certificate, args.certificate_chain, args.rule_profile,
+                      args.expiry_warning_days).apply(show)
