@@ -9,7 +9,11 @@ from pca_import.core.report import Finding, Report
 
 __all__ = ["validate_import", "catalogue", "canonical_pem", "Finding", "Report",
            "CaCertificateImport", "CaCertificateImportArgs"]
-__version__ = "0.1.0"
+try:  # one version, the package's own metadata (pyproject.toml)
+    from importlib.metadata import version as _version
+    __version__ = _version("pca-import")
+except Exception:  # noqa: BLE001 - running from a checkout that was never installed
+    __version__ = "0+unknown"
 
 
 def __getattr__(name: str):

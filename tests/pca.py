@@ -4,7 +4,7 @@ from __future__ import annotations
 import boto3
 from cryptography import x509
 
-from pca_import.resources.ca import signing_algorithm_for
+from pca_import.core.spec import default_signing_algorithm
 from pca_import.core.x509build import pem, sign_csr
 
 ROOT_TEMPLATE = "arn:aws:acm-pca:::template/RootCACertificate/V1"
@@ -16,7 +16,7 @@ def client():
 
 def create_ca(ca_type: str, cn: str, key_algorithm: str = "EC_prime256v1") -> tuple[str, str]:
     c = client()
-    signing = signing_algorithm_for(key_algorithm)
+    signing = default_signing_algorithm(key_algorithm)
     arn = c.create_certificate_authority(
         CertificateAuthorityConfiguration={"KeyAlgorithm": key_algorithm, "SigningAlgorithm": signing,
                                            "Subject": {"CommonName": cn}},
@@ -27,7 +27,7 @@ def create_ca(ca_type: str, cn: str, key_algorithm: str = "EC_prime256v1") -> tu
 def issue(issuer_arn: str, csr: str, template: str, days: int = 1825,
           issuer_key_algorithm: str = "EC_prime256v1") -> tuple[str, str | None]:
     c = client()
-    signing = signing_algorithm_for(issuer_key_algorithm)  # the issuer's key family, as AWS requires
+    signing = default_signing_algorithm(issuer_key_algorithm)  # the issuer's key family, as AWS requires
     cert_arn = c.issue_certificate(CertificateAuthorityArn=issuer_arn, Csr=csr.encode(), SigningAlgorithm=signing,
                                    TemplateArn=template, Validity={"Type": "DAYS", "Value": days})["CertificateArn"]
     got = c.get_certificate(CertificateAuthorityArn=issuer_arn, CertificateArn=cert_arn)

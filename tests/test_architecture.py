@@ -11,7 +11,7 @@ from pca_import.core.rules import RULES
 PKG = pathlib.Path(__file__).resolve().parent.parent / "pca_import"
 FORBIDDEN_THIRD_PARTY = {"boto3", "botocore", "pulumi", "pulumi_aws", "moto", "werkzeug"}
 # Layers, lowest first: a module may import its own layer and those below it, never one above.
-LAYERS = ["errors", "core", "aws", "resources", "integrations", "devtools"]
+LAYERS = ["errors", "diagnostics", "core", "aws", "resources", "integrations", "devtools"]
 # The stable pickle paths and the package's front door re-export from above by design.
 FRONT = {"__init__", "__main__", "provider", "ca_resources", "offline_signer"}
 

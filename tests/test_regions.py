@@ -7,8 +7,8 @@ import pytest
 
 import pca
 from pca_import.aws.client import PrivateCa, Settings, region_of
-from pca_import.resources.ca import (IssuedCaCertificateProvider, PrivateCaProvider, signing_algorithm_for,
-                                     subordinate_template)
+from pca_import.core.spec import SUBORDINATE_TEMPLATES, default_signing_algorithm
+from pca_import.resources.ca import IssuedCaCertificateProvider, PrivateCaProvider
 from pca_import.resources.hierarchy.program import HierarchyError, parse_hierarchy
 from pca_import.resources.ca_import import CaCertificateImportProvider
 
@@ -53,8 +53,8 @@ def test_a_subordinate_in_another_region_is_created_issued_and_imported_there(em
     with pytest.raises(Exception, match="ResourceNotFound"):  # the emulator serves each region separately
         pca.client().describe_certificate_authority(CertificateAuthorityArn=arn)
     issued = IssuedCaCertificateProvider().create({
-        "issuer_arn": root_arn, "csr": ca.outs["csr"], "template_arn": subordinate_template(0),
-        "signing_algorithm": signing_algorithm_for("EC_prime256v1"), "validity_days": 365,
+        "issuer_arn": root_arn, "csr": ca.outs["csr"], "template_arn": SUBORDINATE_TEMPLATES[0],
+        "signing_algorithm": default_signing_algorithm("EC_prime256v1"), "validity_days": 365,
         "renew_before_days": 30, "issuer_chain": root_cert, "ca_name": "eu"}).outs
     CaCertificateImportProvider().create({"certificate_authority_arn": arn, "certificate": issued["certificate"],
                                           "certificate_chain": issued["certificate_chain"]})

@@ -8,7 +8,8 @@ import pytest
 from cryptography import x509
 
 import pca
-from pca_import.resources.ca import IssuedCaCertificateProvider, subordinate_template
+from pca_import.core.spec import SUBORDINATE_TEMPLATES
+from pca_import.resources.ca import IssuedCaCertificateProvider
 from pca_import.resources.hierarchy.program import HierarchyError, parse_hierarchy
 from pca_import.resources.hierarchy.config import parse_renew_before_days
 from pca_import.core.renewal import end_date_value, issuer_too_short, new_validity, renewal_due
@@ -117,7 +118,7 @@ def parent(emulator_url):
 
 
 def _props(root_arn, root_cert, sub_csr, days=1825, rbd=90):
-    return {"issuer_arn": root_arn, "csr": sub_csr, "template_arn": subordinate_template(0),
+    return {"issuer_arn": root_arn, "csr": sub_csr, "template_arn": SUBORDINATE_TEMPLATES[0],
             "signing_algorithm": "SHA256WITHECDSA", "validity_days": days, "renew_before_days": rbd,
             "issuer_chain": root_cert, "ca_name": "sub"}
 

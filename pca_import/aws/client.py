@@ -19,7 +19,6 @@ import dataclasses
 import datetime as dt
 import os
 import re
-import sys
 import threading
 import time
 import uuid
@@ -28,6 +27,8 @@ from typing import Any
 
 from pca_import.core import clock
 from pca_import.core.validate import validate_import
+from pca_import.aws.emulator import DEFAULT_URL
+from pca_import.diagnostics import note as _note
 from pca_import.errors import ActionableError, AlreadyHoldsAnother, AwsError, MissingExtra, OwnedByAnother, RulesRejected
 from pca_import.core.facts import certificate_facts
 from pca_import.core.options import ImportOptions
@@ -133,7 +134,7 @@ def _check_endpoint(url: str | None, source: str) -> str | None:
         ok = False
     if not ok:
         raise AwsError(f"pca-import: {source} is {url!r}, not an endpoint URL: use http(s)://host[:port] with a port "
-                       "from 1 to 65535 (e.g. http://127.0.0.1:5055 for the local emulator), or unset it for AWS",
+                       f"from 1 to 65535 (e.g. {DEFAULT_URL} for the local emulator), or unset it for AWS",
                        "BadSetting", step="reading the settings")
     return url
 
@@ -243,7 +244,7 @@ def _environment_error(exc: Exception, settings: Settings | None, arn: str, step
     if isinstance(exc, ValueError) and "endpoint" in str(exc).lower():
         source = settings.endpoint_source if settings else "AWS_ENDPOINT_URL"
         return AwsError(where + f"{source}={settings.endpoint_url if settings else ''!r} is not a valid URL — use "
-                        "e.g. http://127.0.0.1:5055 for the emulator, or unset it for AWS", "InvalidEndpoint",
+                        f"e.g. {DEFAULT_URL} for the emulator, or unset it for AWS", "InvalidEndpoint",
                         step=step)
     return None
 
@@ -541,7 +542,7 @@ class PrivateCa:
             self._call(self.client(write=True, arn=arn), "ImportCertificateAuthorityCertificate", arn, **kwargs)
             return
         except AwsError as exc:
-            if not _ambiguous(exc):  # AWS answered and refused, or no connection was made: nothing was imported
+            if not exc.is_ambiguous:  # AWS answered and refused, or no connection was made: nothing was imported
                 raise AwsError(f"{exc} — nothing was imported", exc.code, step=exc.step, imported=False) from None
             lost = exc
         # The reply was lost: the import may or may not have happened. Read what the CA holds.
@@ -691,10 +692,6 @@ def tag_value(owner: str) -> str:
     return re.sub(r"[^\w .:/=+\-@]", "_", owner)[:256]
 
 
-def _ambiguous(exc: AwsError) -> bool:
-    """Whether an import error leaves open that AWS processed it: no answer, a server error, a foreign reply."""
-    return exc.code in ("Timeout", "ConnectionLost", "BadReply") or exc.server_error
-
 
 def _summary(report: Report | None) -> str:
     if report is None or not report.certificate:
@@ -703,9 +700,6 @@ def _summary(report: Report | None) -> str:
     return f"{f['subject']}, serial {f['serial']}"
 
 
-def _note(message: str) -> None:
-    # Inside a dynamic provider stderr reaches the engine's log; in the CLI, the terminal.
-    print(f"pca-import: {message}", file=sys.stderr, flush=True)
 
 
 __all__ += ["ActionableError", "CaView", "tag_value", "check_owner"]

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pca_import.errors import ClockError  # noqa: F401 (defined with the other errors)
 
 ENV = "PCA_IMPORT_NOW"
-
-
-class ClockError(ValueError):
-    """PCA_IMPORT_NOW is set but is not an ISO 8601 instant."""
 
 
 def now() -> dt.datetime:

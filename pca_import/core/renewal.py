@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-DEFAULT_RENEW_BEFORE_DAYS = 30
+from pca_import.core.spec import DEFAULT_RENEW_BEFORE_DAYS  # noqa: F401 (re-exported)
 
 
 def _day(t: dt.datetime) -> str:

@@ -3,11 +3,59 @@ from __future__ import annotations
 
 import json
 import re
-from typing import NamedTuple
-from typing import Any
+from enum import Enum
+from typing import Any, NamedTuple
 
-ERROR, WARNING, NOTICE = "error", "warning", "notice"
+
+class Severity(str, Enum):
+    """How much a finding matters: an error stops the import; a warning is shown; a notice is advice."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+ERROR, WARNING, NOTICE = Severity.ERROR, Severity.WARNING, Severity.NOTICE
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
+_LOCATION = re.compile(r"(?P<part>[a-z_]+)(?:\[(?P<index>\d+)\])?(?=$| )")  # `chain[2]`, `chain block 3`
+
+
+class Location(str):
+    """Where a finding is: `certificate`, `chain[2]`, `csr`, `ca`, `engine` — text as shown, parts as data.
+
+    `part` is the input (`certificate`, `chain`, `csr`, …) and `index` the position in the chain (or None), so
+    adapters map a finding to an input or rename the chain without parsing strings back."""
+
+    part: str
+    index: int | None
+
+    def __new__(cls, text: str) -> Location:
+        if isinstance(text, Location):
+            return text
+        self = super().__new__(cls, text)
+        m = _LOCATION.match(text)
+        self.part = m.group("part") if m else text
+        self.index = int(m.group("index")) if m and m.group("index") is not None else None
+        return self
+
+    @classmethod
+    def chain(cls, index: int) -> Location:
+        return cls(f"chain[{index}]")
+
+    def renamed(self, part: str) -> str:
+        """The same place under another input name (a policy pack shows `certificateChain[1]`)."""
+        return part + self[len(self.part):]
+
+
+class Emission(NamedTuple):
+    """What a rule yields: a severity (None: the rule's own for the profile), the message and the place."""
+
+    severity: Severity | None
+    message: str
+    location: str
 
 
 def _natural(location: str) -> list:
@@ -19,13 +67,20 @@ class Finding(NamedTuple):
     """One problem: a stable rule code, its severity, a message that names the fix, and where it is."""
 
     code: str
-    severity: str
+    severity: Severity
     message: str
-    location: str
+    location: Location
     citation: str = ""
 
+    @classmethod
+    def of(cls, code: str, severity: Severity | str, message: str, location: str, citation: str = "") -> Finding:
+        """A finding with its severity and location typed (what the engine builds)."""
+        return cls(code, Severity(severity), message, Location(location), citation)
+
     def to_dict(self) -> dict[str, str]:
-        return dict(self._asdict())
+        d = dict(self._asdict())
+        d["severity"], d["location"] = str(self.severity), str(self.location)
+        return d
 
     def to_text(self) -> str:
         return f"{self.severity.upper():7} {self.code} {self.location}: {self.message}"

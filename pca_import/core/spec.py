@@ -41,6 +41,40 @@ def key_family(key_algorithm: str) -> str:
     return "ML_DSA" if key_algorithm.startswith("ML_DSA") else key_algorithm.split("_")[0]
 
 
+def allowed_signing_algorithms(key_algorithm: str) -> tuple[str, ...]:
+    """The SigningAlgorithm values a CA with this key can sign with: its key family's; for ML-DSA, whose
+    parameter set is the key's own, only that one (an ML-DSA-44 key cannot make an ML-DSA-65 signature)."""
+    if key_family(key_algorithm) == "ML_DSA":
+        return (key_algorithm,)
+    return SIGNING_ALGORITHMS[key_family(key_algorithm)]
+
+
+def default_signing_algorithm(key_algorithm: str) -> str:
+    """The SigningAlgorithm pca-import asks for with a CA of this key: SHA-384 for P-384/P-521 (a hash as strong
+    as the curve), SHA-256 otherwise; an ML-DSA key's own parameter set."""
+    if key_family(key_algorithm) == "ML_DSA":
+        return key_algorithm
+    if key_family(key_algorithm) == "EC":
+        return "SHA384WITHECDSA" if key_algorithm in ("EC_secp384r1", "EC_secp521r1") else "SHA256WITHECDSA"
+    return "SHA256WITHRSA"
+
+
+def signing_hash_name(signing_algorithm: str | None) -> str | None:
+    """`SHA384WITHECDSA` -> `SHA384`; None for ML-DSA (it signs the message itself) or when not given."""
+    if not signing_algorithm or not signing_algorithm.startswith("SHA"):
+        return None
+    return signing_algorithm.split("WITH")[0]
+
+
+# ---- validity (IssueCertificate's Validity) and pca-import's own defaults ----------------------------
+MAX_VALIDITY_DAYS = 36500          # 100 years: beyond that a date overflows long before any CA needs it
+DEFAULT_VALIDITY_DAYS = {"ROOT": 3650, "SUBORDINATE": 1825}
+# An expiry warning may look as far ahead as the longest validity (decided once: 0 turns it off).
+MAX_WARNING_DAYS = MAX_VALIDITY_DAYS
+DEFAULT_EXPIRY_WARNING_DAYS = 30
+DEFAULT_RENEW_BEFORE_DAYS = 30
+
+
 # ---- critical extensions in an imported certificate or chain (API reference, current user guide) ---
 # allowed: may be critical; rejected: AWS refuses it critical; profile: the API page rejects it, the current
 # reference allows it (and RFC 5280 requires it critical) — allowed in `default` (EXT002 warns), rejected in `strict`.

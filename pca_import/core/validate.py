@@ -10,13 +10,13 @@ from pca_import.core.facts import Facts
 from pca_import.core.report import ERROR, Finding, Report
 from pca_import.core.rules import RULES
 from pca_import.core.rules.registry import SOURCES
+from pca_import.core.spec import DEFAULT_EXPIRY_WARNING_DAYS, MAX_WARNING_DAYS  # noqa: F401 (re-exported)
 from pca_import.core.spec import MAX_CERTIFICATE_BYTES as MAX_CERTIFICATE, MAX_CHAIN_BYTES as MAX_CHAIN
+from pca_import.errors import InputError
 
 PROFILES = ("default", "strict")
 DEFAULT_PROFILE = "default"
 CRASH_CODE = "FATAL"
-DEFAULT_EXPIRY_WARNING_DAYS = 30
-MAX_WARNING_DAYS = 36500  # a century: beyond it no certificate is "expiring soon" and dates overflow
 
 # Inputs larger than this are refused before any parsing: even with CRLF line ends and comments between
 # blocks, such a text cannot fit AWS's limit once canonical (SIZE001/SIZE002 measure the canonical bytes).
@@ -60,12 +60,12 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     """
     if isinstance(expiry_warning_days, bool) or not isinstance(expiry_warning_days, int) or not (
             0 <= expiry_warning_days <= MAX_WARNING_DAYS):
-        raise ValueError(f"expiry warning days must be a whole number from 0 to {MAX_WARNING_DAYS}, "
+        raise InputError(f"expiry warning days must be a whole number from 0 to {MAX_WARNING_DAYS}, "
                          f"not {expiry_warning_days!r}")
     if profile not in PROFILES:
-        raise ValueError(f"unknown rule profile {profile!r}: use one of {', '.join(PROFILES)}")
+        raise InputError(f"unknown rule profile {profile!r}: use one of {', '.join(PROFILES)}")
     if ca_type is not None and ca_type.upper() not in ("ROOT", "SUBORDINATE"):
-        raise ValueError(f"unknown CA type {ca_type!r}: use ROOT or SUBORDINATE")
+        raise InputError(f"unknown CA type {ca_type!r}: use ROOT or SUBORDINATE")
     oversized = _oversized(certificate=certificate, chain=chain, csr=csr)
     if oversized:
         return Report(findings=oversized, ca_type=ca_type.upper() if ca_type else None)
@@ -89,9 +89,9 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
             continue
         try:
             for severity, message, location in r.check(f):
-                findings.append(Finding(r.code, severity or r.severity_for(profile), message, location, r.citation))
+                findings.append(Finding.of(r.code, severity or r.severity_for(profile), message, location, r.citation))
         except Exception as exc:  # a broken rule must never become a user's traceback
-            findings.append(Finding(CRASH_CODE, ERROR,
+            findings.append(Finding.of(CRASH_CODE, ERROR,
                                     f"rule {r.code} ({r.title}) crashed: {type(exc).__name__}: {exc} — "
                                     "please report this; the import was not checked by this rule",
                                     "engine", r.citation))
@@ -113,7 +113,7 @@ def _oversized(**inputs) -> list[Finding]:
         if isinstance(data, str) and RAW_LIMITS[where] // 4 < size <= RAW_LIMITS[where]:
             size = len(data.encode("utf-8", "surrogateescape"))
         if size > RAW_LIMITS[where]:
-            out.append(Finding("SIZE003", ERROR,
+            out.append(Finding.of("SIZE003", ERROR,
                                f"{where} is {size} bytes, over the {RAW_LIMITS[where]} bytes pca-import reads "
                                f"(AWS accepts at most {MAX_CERTIFICATE} for the certificate and {MAX_CHAIN} for the chain): it was not "
                                "parsed — pass only the CA certificate and its issuers", where,

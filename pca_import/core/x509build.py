@@ -12,8 +12,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, mldsa, padding, rsa
 from cryptography.x509.oid import NameOID
+from pca_import.core import spec
+from pca_import.errors import InputError
 
-KEY_ALGORITHMS = {
+_KEY_GENERATORS = {
     "RSA_2048": lambda: rsa.generate_private_key(65537, 2048),
     "RSA_3072": lambda: rsa.generate_private_key(65537, 3072),
     "RSA_4096": lambda: rsa.generate_private_key(65537, 4096),
@@ -24,7 +26,13 @@ KEY_ALGORITHMS = {
     "ML_DSA_65": mldsa.MLDSA65PrivateKey.generate,
     "ML_DSA_87": mldsa.MLDSA87PrivateKey.generate,
 }
+# Private CA's key algorithms (spec.KEY_ALGORITHMS) that cryptography can generate here: all but SM2.
+KEY_ALGORITHMS = tuple(a for a in spec.KEY_ALGORITHMS if a in _KEY_GENERATORS)
 _HASHED_KEYS = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
+_MLDSA_TYPES = {"ML_DSA_44": (mldsa.MLDSA44PrivateKey, mldsa.MLDSA44PublicKey),
+                "ML_DSA_65": (mldsa.MLDSA65PrivateKey, mldsa.MLDSA65PublicKey),
+                "ML_DSA_87": (mldsa.MLDSA87PrivateKey, mldsa.MLDSA87PublicKey)}
+_CURVES = {"secp256r1": "EC_prime256v1", "secp384r1": "EC_secp384r1", "secp521r1": "EC_secp521r1"}
 SIGNING_HASHES = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
 _NAME_KEYS = {"commonName": NameOID.COMMON_NAME, "organization": NameOID.ORGANIZATION_NAME,
               "organizationalUnit": NameOID.ORGANIZATIONAL_UNIT_NAME, "country": NameOID.COUNTRY_NAME,
@@ -38,9 +46,9 @@ AWS_SUBJECT_KEYS = {"commonName": "CommonName", "organization": "Organization",
 def new_key(algorithm: str = "EC_prime256v1"):
     """A fresh private key for one of Private CA's key algorithms."""
     try:
-        return KEY_ALGORITHMS[algorithm]()
+        return _KEY_GENERATORS[algorithm]()
     except KeyError:
-        raise ValueError(f"unsupported key algorithm {algorithm!r}: use one of {', '.join(KEY_ALGORITHMS)}") from None
+        raise InputError(f"unsupported key algorithm {algorithm!r}: use one of {', '.join(KEY_ALGORITHMS)}") from None
 
 
 def name(subject: dict[str, str] | str) -> x509.Name:
@@ -50,19 +58,31 @@ def name(subject: dict[str, str] | str) -> x509.Name:
     attrs = []
     for key, value in subject.items():
         if key not in _NAME_KEYS:
-            raise ValueError(f"unknown subject attribute {key!r}: use {', '.join(_NAME_KEYS)}")
+            raise InputError(f"unknown subject attribute {key!r}: use {', '.join(_NAME_KEYS)}")
         attrs.append(x509.NameAttribute(_NAME_KEYS[key], str(value)))
     return x509.Name(attrs)
 
 
+def key_algorithm_of(key) -> str | None:
+    """Private CA's name for a key's algorithm (`EC_secp384r1`, `RSA_2048`), or None when it has none."""
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        name = f"RSA_{key.key_size}"
+    elif isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        name = _CURVES.get(key.curve.name, "")
+    else:
+        name = next((n for n, types in _MLDSA_TYPES.items() if isinstance(key, types)), "")
+    return name if name in spec.KEY_ALGORITHMS else None
+
+
 def _hash_for(signing_key, signing_hash: str | None):
-    if not isinstance(signing_key, _HASHED_KEYS):  # ML-DSA (and EdDSA) sign the message itself
+    """The digest for a signature by `signing_key`: the one asked for, else the one pca-import asks Private CA
+    for with such a key (`spec.default_signing_algorithm`); None for ML-DSA, which signs the message itself."""
+    if not isinstance(signing_key, _HASHED_KEYS):
         return None
-    if signing_hash:
-        return SIGNING_HASHES[signing_hash]()
-    if isinstance(signing_key, ec.EllipticCurvePrivateKey) and signing_key.curve.key_size >= 384:
-        return hashes.SHA384()
-    return hashes.SHA256()
+    if not signing_hash:
+        algorithm = key_algorithm_of(signing_key)
+        signing_hash = spec.signing_hash_name(spec.default_signing_algorithm(algorithm)) if algorithm else "SHA256"
+    return SIGNING_HASHES[signing_hash or "SHA256"]()
 
 
 def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing_key, *,

@@ -11,17 +11,14 @@ import json
 import os
 import sys
 
-from pca_import.core.validate import DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES, catalogue, validate_import
-from pca_import.errors import ActionableError, MissingExtra
+from pca_import.aws.emulator import add_arguments as add_emulator_arguments
+from pca_import.core.validate import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES, catalogue, validate_import
+from pca_import.errors import ActionableError, InputError, MissingExtra, UsageError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 READ_LIMIT = 8 * 1024 * 1024 + 1
-
-
-class UsageError(Exception):
-    pass
 
 
 def _read_capped(fh) -> bytes:
@@ -268,9 +265,6 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
-def _port(text: str) -> int:
-    from pca_import.aws.emulator.server import port_number  # only when --port is given: other commands stay light
-    return port_number(text)
 
 
 def cmd_emulator(args) -> int:
@@ -303,8 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--csr", metavar="PATH", help="the CA's CSR, to check the key matches")
     v.add_argument("--ca-type", choices=["ROOT", "SUBORDINATE"], type=str.upper)
     v.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
-    v.add_argument("--expiry-warning-days", type=_days, default=30, metavar="N",
-                   help=f"warn when a certificate expires within N days (0-{MAX_WARNING_DAYS}, default 30)")
+    v.add_argument("--expiry-warning-days", type=_days, default=DEFAULT_EXPIRY_WARNING_DAYS, metavar="N",
+                   help=f"warn when a certificate expires within N days (0-{MAX_WARNING_DAYS}, "
+                        f"default {DEFAULT_EXPIRY_WARNING_DAYS})")
     v.add_argument("--json", action="store_true")
     v.set_defaults(fn=cmd_validate)
 
@@ -352,8 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_status)
 
     e = sub.add_parser("emulator", help="run the local Private CA (moto server with faithful ACM PCA rules)")
-    e.add_argument("--port", type=_port, default=5055, help="TCP port, 1-65535 (default 5055)")
-    e.add_argument("--host", default="127.0.0.1")
+    add_emulator_arguments(e)
     e.set_defaults(fn=cmd_emulator)
     return p
 
@@ -366,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return args.fn(args)
-    except UsageError as exc:
+    except InputError as exc:  # a flag, a file, a setting or PCA_IMPORT_NOW: the message names the fix
         print(f"pca-import: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ActionableError as exc:  # AWS, a refusal, a missing extra: the message names the fix
@@ -374,9 +368,6 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(exc, "report", None) is not None and not str(exc).endswith(exc.report.to_text()):
             print(exc.report.to_text(), file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, MissingExtra) else EXIT_INVALID
-    except ValueError as exc:
-        print(f"pca-import: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `pca-import rules | head -1`: the reader left; not an error of ours

@@ -25,7 +25,7 @@ from typing import Any, Mapping, NamedTuple
 
 from pca_import.core.validate import DEFAULT_PROFILE, validate_import
 from pca_import.core.options import DEFAULT_EXPIRY_WARNING_DAYS, ImportOptions
-from pca_import.core.report import ERROR, Report
+from pca_import.core.report import ERROR, WARNING, Report
 
 AWS_TYPE = "aws:acmpca/certificateAuthorityCertificate:CertificateAuthorityCertificate"
 DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
@@ -167,7 +167,7 @@ def violations_of(report: Report, name: str, chain_key: str = "certificate_chain
     """One violation per finding, in the report's order: `[CODE] name: where: what and the fix`."""
     out = []
     for f in report.sorted_findings():
-        where = f.location.replace("chain", chain_key, 1) if f.location.startswith("chain") else f.location
-        label = "" if f.severity in (ERROR, "warning") else f" ({f.severity})"
+        where = f.location.renamed(chain_key) if f.location.part == "chain" else f.location
+        label = "" if f.severity in (ERROR, WARNING) else f" ({f.severity})"
         out.append(Violation(f.severity == ERROR, f.code, f"[{f.code}] {name}: {where}: {f.message}{label}"))
     return out

@@ -12,14 +12,11 @@ from typing import Any
 
 from pca_import.core.validate import validate_import
 from pca_import.core.report import Report
+from pca_import.errors import PlanError  # noqa: F401 (defined with the other errors)
 
 CERT_TYPE = "aws_acmpca_certificate_authority_certificate"
 CA_TYPE = "aws_acmpca_certificate_authority"
 CHECKED_ACTIONS = ({"create"}, {"update"}, {"create", "delete"}, {"delete", "create"})
-
-
-class PlanError(ValueError):
-    """The document is not a Terraform JSON plan this command can read."""
 
 
 @dataclass

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
+from pca_import.errors import InputError
 
 
 def _date(value: Any) -> dt.datetime | None:
@@ -175,15 +176,15 @@ def render(records: list[dict[str, Any]], fmt: str, now: dt.datetime) -> str:
 def from_stack_output(cas: Any) -> list[dict[str, Any]]:
     """Records from the PKI stack's `cas` output (hierarchy program)."""
     if not isinstance(cas, dict):
-        raise ValueError("the stack's `cas` output is not a mapping of CA name to its facts")
+        raise InputError("the stack's `cas` output is not a mapping of CA name to its facts")
     out = []
     for name, c in cas.items():
         if not isinstance(c, dict):
-            raise ValueError(f"cas.{name} is a JSON {type(c).__name__}, not the mapping of a CA's facts")
+            raise InputError(f"cas.{name} is a JSON {type(c).__name__}, not the mapping of a CA's facts")
         c = {k: v for k, v in c.items() if v is None or isinstance(v, (str, int)) and not isinstance(v, bool)}
         for k in ("not_before", "not_after", "type", "status", "key_algorithm", "signed_by", "parent", "issuer"):
             if not isinstance(c.get(k), (str, type(None))):
-                raise ValueError(f"cas.{name}.{k} is {c[k]!r}, not a string")
+                raise InputError(f"cas.{name}.{k} is {c[k]!r}, not a string")
         parent = c.get("parent")
         signed_by = c.get("signed_by") or ""
         if parent is None and signed_by and not signed_by.startswith("itself"):

@@ -14,26 +14,10 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 from pca_import.core import clock
 from pca_import.aws.client import AwsError, region_of
 from pca_import.core.pem import canonical_pem
-from pca_import.core.spec import ROOT_TEMPLATE, SUBORDINATE_TEMPLATES
+from pca_import.core.spec import default_signing_algorithm
 from pca_import.resources.ca_import import AwsProvider, _log, is_unknown
 from pca_import.core.renewal import end_date_value, issuer_too_short, new_validity, renewal_due
 from pca_import.core.x509build import AWS_SUBJECT_KEYS
-
-TEMPLATE_ROOT = ROOT_TEMPLATE
-
-
-def subordinate_template(path_length: int) -> str:
-    return SUBORDINATE_TEMPLATES[path_length]
-
-
-def signing_algorithm_for(key_algorithm: str) -> str:
-    """The SigningAlgorithm a CA with this key signs with (AWS refuses one of another key family)."""
-    if key_algorithm.startswith("ML_DSA_"):
-        return key_algorithm  # ML_DSA_44/65/87 sign only with their own parameter set
-    if key_algorithm.startswith("EC_"):
-        return "SHA384WITHECDSA" if key_algorithm in ("EC_secp384r1", "EC_secp521r1") else "SHA256WITHECDSA"
-    return "SHA256WITHRSA"
-
 
 class PrivateCaProvider(AwsProvider):
     """CreateCertificateAuthority / DescribeCertificateAuthority / disable + DeleteCertificateAuthority."""
@@ -51,7 +35,7 @@ class PrivateCaProvider(AwsProvider):
     def create(self, props):
         subject = {AWS_SUBJECT_KEYS[k]: v for k, v in (props.get("subject") or {}).items()}
         arn, csr = self._pca(region=props.get("region")).create_ca(
-            props["ca_type"], props["key_algorithm"], signing_algorithm_for(props["key_algorithm"]), subject,
+            props["ca_type"], props["key_algorithm"], default_signing_algorithm(props["key_algorithm"]), subject,
             tags=[{"Key": "managed-by", "Value": "pca-import"}])
         return CreateResult(id_=arn, outs={**props, "arn": arn, "csr": csr})
 

@@ -7,7 +7,6 @@ module or class breaks existing stacks.
 """
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
@@ -15,20 +14,17 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
 
 from pca_import.aws.client import CaView, PrivateCa, Settings, check_owner
 from pca_import.core.validate import validate_import
+from pca_import.diagnostics import note as _log
 from pca_import.errors import ActionableError, AwsError, OwnedByAnother
 from pca_import.core.options import ImportOptions
 from pca_import.core.pem import canonical_pem
+from pca_import.core.report import Location
 from pca_import.resources.provider_errors import ProviderError
 
 SETTINGS = ("rule_profile", "on_delete", "expiry_warning_days", "adopt_owned_by")
 INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner")
 FACT_OUTPUTS = ("status", "ca_type", "key_algorithm", "serial", "not_before", "not_after", "sha256_fingerprint",
                 "subject", "issuer")
-# AwsError codes that say the machine's AWS set-up is wrong (not that AWS is briefly unreachable): at preview
-# they fail the check with their fix, since the `up` would fail the same way.
-SETUP_CODES = ("NoRegion", "ProfileNotFound", "NoCredentials", "InvalidCredentials", "InvalidEndpoint", "BadConfig",
-               "BadSetting", "BadReply", "MissingExtra", "AccessDeniedException", "ResourceNotFoundException",
-               "InvalidArnException")
 _UNKNOWN_RPC = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -50,12 +46,13 @@ def _known(props: dict, key: str):
     return None if is_unknown(v) else v
 
 
-def _location_property(location: str) -> str:
-    if location.startswith("chain"):
-        return "certificate_chain"
-    if location in ("ca", "csr"):
-        return "certificate_authority_arn"
-    return "certificate"
+_PROPERTY_OF_PART = {"chain": "certificate_chain", "ca": "certificate_authority_arn",
+                     "csr": "certificate_authority_arn"}
+
+
+def _location_property(location: Location) -> str:
+    """The input a finding is about (the CA's CSR and status come from the ARN)."""
+    return _PROPERTY_OF_PART.get(Location(location).part, "certificate")
 
 
 def holds_private_key(value: Any) -> bool:
@@ -64,9 +61,6 @@ def holds_private_key(value: Any) -> bool:
     return isinstance(value, str) and "-----BEGIN" in value and "PRIVATE KEY-----" in value
 
 
-def _log(message: str) -> None:
-    # pulumi.log cannot be used inside a dynamic provider; stderr reaches the engine's log.
-    print(f"pca-import: {message}", file=sys.stderr, flush=True)
 
 
 def _complete_chain(cert: str | None, chain: str | None) -> str | None:
@@ -172,7 +166,7 @@ class CaCertificateImportProvider(AwsProvider):
         except OwnedByAnother as exc:
             failures.append(CheckFailure("certificate_authority_arn", str(exc)))
         except ActionableError as exc:
-            if exc.code in SETUP_CODES:
+            if exc.is_setup:
                 failures.append(CheckFailure("certificate_authority_arn", f"{exc} (to preview without AWS, set "
                                              "`pulumi config set pca-import:previewLiveChecks false`)"))
             else:

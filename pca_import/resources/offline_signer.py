@@ -11,7 +11,6 @@ again by itself once the certificate it holds is within that window (an update: 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Optional
 
 import pulumi
@@ -21,6 +20,8 @@ from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider,
 from pca_import.core import clock
 
 from pca_import.resources.provider_errors import ProviderError
+from pca_import.core.spec import DEFAULT_VALIDITY_DAYS
+from pca_import.diagnostics import note
 from pca_import.resources.signer_key import KEY_CONFIG, KEY_FILE_CONFIG, SignerKeyError, signer_key
 from pca_import.core.renewal import new_validity, renewal_due
 from pca_import.core.x509build import pem, sign_csr
@@ -86,8 +87,8 @@ class OfflineSignerProvider(ResourceProvider):
         if not changed:
             due, reason = self._due(olds, news)
             if due:
-                print(f"pca-import: {news.get('ca_name') or 'CA'}: signs again: {reason}; validity "
-                      f"{news.get('validity_days')} days", file=sys.stderr, flush=True)
+                note(f"{news.get('ca_name') or 'CA'}: signs again: {reason}; validity "
+                     f"{news.get('validity_days')} days")
                 changes.append("certificate")
             elif news.get("renew_before_days") != olds.get("renew_before_days") or \
                     news.get("ca_name") != olds.get("ca_name"):
@@ -110,7 +111,7 @@ class OfflineSignerProvider(ResourceProvider):
         path_length = props.get("path_length")
         validity = new_validity(clock.now(), int(props["validity_days"]), issuer.not_valid_after_utc)
         if validity.capped:
-            print(f"pca-import: {props.get('ca_name') or 'CA'}: {validity.describe()}", file=sys.stderr, flush=True)
+            note(f"{props.get('ca_name') or 'CA'}: {validity.describe()}")
         cert = sign_csr(csr, issuer, key, path_length=None if path_length is None else int(path_length),
                         not_after=validity.end)
         out = {**props, "certificate": pem(cert), "serial": format(cert.serial_number, "x")}
@@ -126,7 +127,7 @@ class OfflineSignedCertificate(Resource):
     certificate: pulumi.Output[str]
     serial: pulumi.Output[str]
 
-    def __init__(self, name: str, *, csr, signer_certificate: str, validity_days: int = 1825,
+    def __init__(self, name: str, *, csr, signer_certificate: str, validity_days: int = DEFAULT_VALIDITY_DAYS["SUBORDINATE"],
                  path_length: Optional[int] = None, renewal: int = 0, renew_before_days: Optional[int] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """`renew_before_days` (the PKI stack's, from its `cas` export): sign again by itself when the

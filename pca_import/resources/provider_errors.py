@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from pca_import.errors import ActionableError
-
-
-class ProviderError(ActionableError):
-    """A provider failure a person can act on that is not an AWS error (e.g. the signer's key)."""
-
-    code = "Provider"
+from pca_import.errors import ActionableError, ProviderError  # noqa: F401 (ProviderError re-exported)
 
 
 class _TracebackShim:

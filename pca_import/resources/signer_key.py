@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, mldsa, rsa
 
 from pca_import.core.facts import spki_der
+from pca_import.errors import SignerKeyError  # noqa: F401 (defined with the other errors)
 
 KEY_CONFIG = "pca-import:signerKey"
 KEY_FILE_CONFIG = "pca-import:signerKeyFile"
@@ -38,10 +39,6 @@ MAX_KEY_FILE = 64 * 1024
 HOW_TO_SET = (f"keep it out of state with `export {ENV_KEY_FILE}=/secure/offline-root.key` before `pulumi up` (or "
               f"`pulumi config set {KEY_FILE_CONFIG} /secure/offline-root.key`, a path outside the project), or "
               f"store it encrypted in state with `pulumi config set --secret {KEY_CONFIG} < offline-root.key`")
-
-
-class SignerKeyError(ValueError):
-    """The signer key cannot be used; the message names where it came from and the fix."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The local Private CA: moto's server with ACM PCA made faithful where pca-import depends on it.
 
 Run it with `pca-import emulator [--port N]` or `python -m pca_import.aws.emulator`. boto3 talks to it over
-HTTP (`AWS_ENDPOINT_URL=http://127.0.0.1:5055`). Compared with plain moto it:
+HTTP (`AWS_ENDPOINT_URL=http://127.0.0.1:5055`, the default port). Compared with plain moto it:
 
 * checks every request against AWS's API model first (`emulator_validation`): a malformed one gets AWS's
   JSON error (SerializationException, ValidationException, InvalidArnException, UnknownOperationException)
@@ -39,10 +39,11 @@ from collections import Counter
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pca_import.aws.emulator import DEFAULT_HOST, DEFAULT_PORT, add_arguments, port_number
 from pca_import.aws.emulator.request_model import CONTENT_TYPE, TARGET_PREFIX, RequestError, service_model, validate_request
 from pca_import.core.validate import validate_import
 from pca_import.core.facts import spki_der
-from pca_import.core.spec import FIRST_IMPORT_STATUSES, RENEWAL_STATUSES, ROOT_TEMPLATE, SIGNING_ALGORITHMS, SUBORDINATE_TEMPLATES, key_family
+from pca_import.core.spec import FIRST_IMPORT_STATUSES, RENEWAL_STATUSES, ROOT_TEMPLATE, SUBORDINATE_TEMPLATES, allowed_signing_algorithms
 from pca_import.core.rules.registry import BY_CODE
 from pca_import.core.x509build import KEY_ALGORITHMS, build_certificate, make_csr, new_key
 
@@ -70,16 +71,8 @@ def _error(code: str, message: str | None = None):
     return JsonRESTError(code, message or AWS_MESSAGE.get(code, code))
 
 
-def signing_algorithms_for(key_algorithm: str) -> tuple[str, ...]:
-    """The SigningAlgorithm values a CA with this key can sign with: its key family's; for ML-DSA, whose
-    parameter set is the key's own, only that one (an ML-DSA-44 key cannot make an ML-DSA-65 signature)."""
-    if key_family(key_algorithm) == "ML_DSA":
-        return (key_algorithm,)
-    return SIGNING_ALGORITHMS[key_family(key_algorithm)]
-
-
 def check_signing_algorithm(key_algorithm: str, signing_algorithm: str) -> None:
-    allowed = signing_algorithms_for(key_algorithm)
+    allowed = allowed_signing_algorithms(key_algorithm)
     if signing_algorithm not in allowed:  # AWS's words
         raise _error("InvalidArgsException", f"Signing algorithm {signing_algorithm} cannot be used with key type "
                                              f"{key_algorithm}. Valid signing algorithms are: {', '.join(allowed)}.")
@@ -408,18 +401,9 @@ def make_app():
     return AwsFront(DomainDispatcherApplication(create_backend_app), implemented)
 
 
-def port_number(text: str) -> int:
-    """argparse type for --port: a TCP port a server can listen on (1-65535)."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number: use 1-65535") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a TCP port: use 1-65535")
-    return port
 
 
-def serve(port: int = 5055, host: str = "127.0.0.1") -> int:
+def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> int:
     """Serve until interrupted; 1 with a message when the address cannot be used."""
     from werkzeug.serving import make_server
     port = port_number(str(port))
@@ -441,10 +425,6 @@ def serve(port: int = 5055, host: str = "127.0.0.1") -> int:
         server.server_close()
     return 0
 
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", type=port_number, default=5055, help="TCP port, 1-65535 (default 5055)")
-    p.add_argument("--host", default="127.0.0.1")
 
 
 def main(argv=None) -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from pca_import.core.report import ERROR, NOTICE, WARNING  # noqa: F401  (re-exported for rule modules)
+from pca_import.core.report import ERROR, NOTICE, WARNING, Emission, Severity  # noqa: F401 (re-exported for rules)
 
-Emit = tuple  # (severity | None, message, location)
+Emit = Emission  # what a rule yields: (severity | None, message, location); a plain 3-tuple is read the same way
 
 SOURCES = {
     "aws-api": "AWS API reference, ImportCertificateAuthorityCertificate",
@@ -42,11 +42,12 @@ class Rule:
             raise RuntimeError(f"rule {code}: unknown AWS exception {aws_exception!r}")
         if not set(needs) <= set(NEEDS):
             raise RuntimeError(f"rule {code}: unknown need in {needs!r}")
-        self.code, self.severity, self.title, self.citation = code, severity, title, citation
-        self.check, self.needs, self.profile_severity = check, frozenset(needs), profile_severity or {}
+        self.code, self.severity, self.title, self.citation = code, Severity(severity), title, citation
+        self.check, self.needs = check, frozenset(needs)
+        self.profile_severity = {p: Severity(s) for p, s in (profile_severity or {}).items()}
         self.source, self.aws_exception = source, aws_exception
 
-    def severity_for(self, profile: str) -> str:
+    def severity_for(self, profile: str) -> Severity:
         return self.profile_severity.get(profile, self.severity)
 
 
@@ -70,8 +71,3 @@ def rule(code: str, severity: str, title: str, citation: str, needs: tuple[str, 
 
     return deco
 
-
-def aws_exception_for(code: str) -> str | None:
-    """The exception AWS raises for a violation of rule `code` (used by the emulator)."""
-    r = BY_CODE.get(code)
-    return r.aws_exception if r else None

@@ -18,25 +18,14 @@ from pydantic.alias_generators import to_camel
 
 from pca_import.core.validate import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, PROFILES
 from pca_import.core.pem import PRIVATE_KEY_LABELS
-from pca_import.core.spec import MAX_DEPTH
+from pca_import.core.spec import DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS
 from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
 from pca_import.core.x509build import KEY_ALGORITHMS
+from pca_import.errors import HierarchyError  # noqa: F401 (defined with the other errors)
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 ARN = r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[A-Za-z0-9-]+$"
-MAX_VALIDITY_DAYS = 36500          # 100 years: beyond that a date overflows long before any CA needs it
-MAX_WARNING_DAYS = 3650
 DEFAULT_KEY_ALGORITHM = "EC_prime256v1"
-
-
-class HierarchyError(ValueError):
-    """Mistakes in the stack config, each phrased with the position, the field and the fix.
-
-    `problems` holds one line per mistake; the message is all of them."""
-
-    def __init__(self, problems: str | list[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 @dataclass
@@ -48,7 +37,7 @@ class Node:
     parent: str | None = None          # a Private CA node that signs this one
     signer: str = "pca"                # self (root), pca (parent), external (signer stack or files)
     path_length: int | None = None
-    validity_days: int = 3650
+    validity_days: int = DEFAULT_VALIDITY_DAYS["ROOT"]
     arn: str | None = None             # an existing CA to adopt instead of creating one
     certificate_file: str | None = None
     chain_file: str | None = None
@@ -143,7 +132,7 @@ class CaConfig(_Model):
 class SignConfig(_Model):
     """One entry of the signer stack's `pca-import:signs`."""
 
-    validity_days: Annotated[int, Field(ge=1, le=MAX_VALIDITY_DAYS)] = 1825
+    validity_days: Annotated[int, Field(ge=1, le=MAX_VALIDITY_DAYS)] = DEFAULT_VALIDITY_DAYS["SUBORDINATE"]
     path_length: Optional[Annotated[int, Field(ge=0, le=MAX_DEPTH - 2)]] = None
     renewal: Annotated[int, Field(ge=0)] = 0
 
@@ -350,7 +339,7 @@ def _node(ca: CaConfig, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> N
     signer = "self" if ca.type == "ROOT" else ("external" if ca.signer == "external" else "pca")
     return Node(name=ca.name, type=ca.type, subject=subject, key_algorithm=ca.key_algorithm, parent=ca.parent,
                 signer=signer, path_length=ca.path_length,
-                validity_days=ca.validity_days or (3650 if ca.type == "ROOT" else 1825), arn=ca.arn,
+                validity_days=ca.validity_days or DEFAULT_VALIDITY_DAYS[ca.type], arn=ca.arn,
                 certificate_file=ca.certificate_file, chain_file=ca.chain_file, certificate=ca.certificate,
                 certificate_chain=ca.certificate_chain, on_delete=ca.on_delete, rule_profile=ca.rule_profile,
                 expiry_warning_days=ca.expiry_warning_days,

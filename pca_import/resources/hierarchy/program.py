@@ -69,7 +69,8 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
     """Register every CA, its signer step and its CaCertificateImport; return per-CA outputs."""
     import pulumi
 
-    from pca_import.resources.ca import TEMPLATE_ROOT, IssuedCaCertificate, PrivateCertificateAuthority, signing_algorithm_for, subordinate_template
+    from pca_import.core.spec import ROOT_TEMPLATE, SUBORDINATE_TEMPLATES, default_signing_algorithm
+    from pca_import.resources.ca import IssuedCaCertificate, PrivateCertificateAuthority
     from pca_import.resources.resource import CaCertificateImport
 
     if backend not in BACKENDS:
@@ -100,13 +101,13 @@ def build_pki(nodes: list[Node], *, backend: str = "boto3", signer_stack: str | 
         signed_by = ""
         if n.signer == "self":
             signed_by = "itself (RootCACertificate/V1)"
-            cert, chain = _issue(n, arn, arn, csr, TEMPLATE_ROOT, signing_algorithm_for(n.key_algorithm), backend,
+            cert, chain = _issue(n, arn, arn, csr, ROOT_TEMPLATE, default_signing_algorithm(n.key_algorithm), backend,
                                  IssuedCaCertificate, issuer_chain=None)
         elif n.signer == "pca":
             parent = by_name[n.parent]
             signed_by = f"{parent.name} (Private CA, PathLen{n.path_length})"
-            cert, chain = _issue(n, arns[parent.name], arn, csr, subordinate_template(n.path_length),
-                                 signing_algorithm_for(parent.key_algorithm), backend, IssuedCaCertificate,
+            cert, chain = _issue(n, arns[parent.name], arn, csr, SUBORDINATE_TEMPLATES[n.path_length],
+                                 default_signing_algorithm(parent.key_algorithm), backend, IssuedCaCertificate,
                                  depends_on=[imports[parent.name]] if parent.name in imports else [],
                                  issuer_chain=imports[parent.name].complete_chain if parent.name in imports else None)
         else:
@@ -183,13 +184,13 @@ def _issue(n: Node, issuer_arn, arn, csr, template, signing_algorithm, backend, 
 def _aws_ca(n: Node):
     import pulumi_aws as aws
 
-    from pca_import.resources.ca import signing_algorithm_for
+    from pca_import.core.spec import default_signing_algorithm
     from pca_import.core.x509build import AWS_SUBJECT_KEYS
     subject = {_snake(AWS_SUBJECT_KEYS[k]): v for k, v in n.subject.items()}
     ca = aws.acmpca.CertificateAuthority(
         f"{n.name}-ca", type=n.type, permanent_deletion_time_in_days=7,
         certificate_authority_configuration=aws.acmpca.CertificateAuthorityCertificateAuthorityConfigurationArgs(
-            key_algorithm=n.key_algorithm, signing_algorithm=signing_algorithm_for(n.key_algorithm),
+            key_algorithm=n.key_algorithm, signing_algorithm=default_signing_algorithm(n.key_algorithm),
             subject=aws.acmpca.CertificateAuthorityCertificateAuthorityConfigurationSubjectArgs(**subject)))
     return ca.arn, ca.certificate_signing_request
 
