@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 POLICY_VENV  := policy/venv
 POLICY_STAMP := $(POLICY_VENV)/.installed
 
-.PHONY: venv policy-venv engine demo test test-fast bench bench-policy fuzz independent clean
+.PHONY: venv policy-venv engine demo test test-unit test-emulator test-engine test-fast lint bench bench-policy fuzz independent clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -30,11 +30,26 @@ engine:
 demo: venv engine
 	$(VPY) scripts/demo.py
 
-test: venv policy-venv engine
-	$(VPY) -m pytest -q
+# Every tier, the slowest tests listed at the end; lint and types first (seconds).
+test: venv policy-venv engine lint
+	$(VPY) -m pytest -q --durations=15
 
-test-fast: venv
-	$(VPY) -m pytest -q -m "not engine"
+# Tiers (tests/unit, tests/emulator, tests/engine): the unit tier is pure and takes seconds.
+test-unit: venv
+	$(VPY) -m pytest -q tests/unit
+
+test-emulator: venv
+	$(VPY) -m pytest -q tests/emulator
+
+test-engine: venv policy-venv engine
+	$(VPY) -m pytest -q tests/engine
+
+test-fast: test-unit test-emulator
+
+# ruff on everything, mypy on the pure core (configured in pyproject.toml)
+lint: venv
+	$(VPY) -m ruff check pca_import tests benchmarks scripts policy/__main__.py __main__.py
+	$(VPY) -m mypy
 
 bench: venv
 	$(VPY) benchmarks/bench_rules.py

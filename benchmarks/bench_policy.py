@@ -19,7 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from certfactory import ca, chain  # noqa: E402
 from policy_project import FLAT_PROGRAM, PolicyProject, ensure_policy_venv, violations  # noqa: E402

@@ -442,7 +442,7 @@ def seed_inputs() -> list[bytes]:
 
 def make_corpus() -> None:
     """Write benchmarks/fuzz_corpus/ (run once; the committed files are the corpus)."""
-    sys.path.insert(0, os.path.join(ROOT_DIR, "tests"))
+    sys.path.insert(0, os.path.join(ROOT_DIR, "tests", "support"))
     from cryptography.hazmat.primitives import serialization
 
     from pca_import.core.x509build import make_csr

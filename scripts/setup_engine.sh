@@ -7,8 +7,10 @@
 # A `pulumi` already on PATH is reused when its version is the pinned one and a language host sits
 # beside it.  Override the cache with PCA_IMPORT_CACHE.
 set -euo pipefail
-VERSION=3.274.1
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
+# One place for each version: the language host's go.mod pins the Pulumi SDK (hence the CLI) and the Go it needs.
+VERSION="$(awk '$1 == "github.com/pulumi/pulumi/sdk/v3" {sub(/^v/, "", $2); print $2; exit}' "$REPO/scripts/langhost/go.mod")"
+GO_MIN="$(awk '$1 == "go" {print $2; exit}' "$REPO/scripts/langhost/go.mod")"
 CACHE="${PCA_IMPORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pca-import}"
 DIR="$CACHE/pulumi-v$VERSION"
 BIN="$DIR/bin"
@@ -27,7 +29,7 @@ fi
 
 need_go() {
   if ! command -v go >/dev/null 2>&1; then
-    log "Go is needed to build the Pulumi engine offline: install Go 1.24 or newer (or put pulumi v$VERSION with"
+    log "Go is needed to build the Pulumi engine offline: install Go $GO_MIN or newer (or put pulumi v$VERSION with"
     log "its Python language host on PATH) and run again"
     exit 1
   fi
@@ -43,7 +45,7 @@ if [ ! -x "$BIN/pulumi" ]; then
   cat > "$src/go.mod" <<GOMOD
 module pcaimport.local/enginebuild
 
-go 1.24
+go $GO_MIN
 
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
 GOMOD

@@ -1,15 +1,27 @@
-"""Shared fixtures: the local Private CA emulator over HTTP (started here unless CI already runs one)."""
+"""Test tiers and shared fixtures.
+
+Tiers are folders, and each folder's tests get its marker: `unit` (pure, in process: no subprocess, no socket —
+tests/unit/conftest.py enforces it), `emulator` (the local Private CA over HTTP, the CLI as a process, openssl),
+`engine` (the real Pulumi engine). Helpers live in tests/support (on the path via `pythonpath` in pyproject).
+"""
 from __future__ import annotations
 
 import os
-import sys
+import pathlib
 
 import pytest
 
+from calls import Calls
 from pca_import.devtools.local_pulumi import Emulator
 
-sys.path.insert(0, os.path.dirname(__file__))
-ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TIERS = ("unit", "emulator", "engine")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tier = pathlib.Path(str(item.fspath)).parent.name
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(scope="session")
@@ -31,17 +43,6 @@ def emulator_url():
     emu.stop()
 
 
-class Calls:
-    """Counts of API calls seen by the emulator since the last reset."""
-
-    def __init__(self, url: str):
-        self._emulator = Emulator(url)  # attaches to the running one
-
-    def reset(self) -> None:
-        self._emulator.reset_calls()
-
-    def get(self) -> dict[str, int]:
-        return self._emulator.calls()
 
 
 @pytest.fixture

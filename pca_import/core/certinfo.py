@@ -36,7 +36,8 @@ def short_name(name: x509.Name) -> str:
     """`CN=Ext Root` when there is a common name, else the whole RFC 4514 string."""
     cns = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     if cns:
-        return f"CN={cns[0].value}"
+        value = cns[0].value
+        return f"CN={value if isinstance(value, str) else value.decode('utf-8', 'replace')}"
     return name.rfc4514_string() or "<empty subject>"
 
 

@@ -15,9 +15,9 @@ from pca_import.core.certinfo import (  # noqa: F401 (re-exported: rules read ce
 from pca_import.core.chain_order import ChainOrder
 from pca_import.core.names import name_key
 from pca_import.core.pem import PemDocument, split_pem
-from pca_import.core.spec import MAX_CHAIN_BYTES
+from pca_import.core.spec import CA_TYPES, MAX_CHAIN_BYTES
 
-ROOT, SUBORDINATE = "ROOT", "SUBORDINATE"
+ROOT, SUBORDINATE = CA_TYPES
 
 
 class Facts:

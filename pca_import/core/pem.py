@@ -18,7 +18,7 @@ class PemBlock(NamedTuple):
 
     label: str
     der: bytes | None
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index, as NamedTuples allow
     pem: bytes | None = None  # canonical PEM text of this block (CERTIFICATE blocks only)
 
 

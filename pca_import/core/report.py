@@ -26,11 +26,11 @@ _LOCATION = re.compile(r"(?P<part>[a-z_]+)(?:\[(?P<index>\d+)\])?(?=$| )")  # `c
 class Location(str):
     """Where a finding is: `certificate`, `chain[2]`, `csr`, `ca`, `engine` — text as shown, parts as data.
 
-    `part` is the input (`certificate`, `chain`, `csr`, …) and `index` the position in the chain (or None), so
+    `part` is the input (`certificate`, `chain`, `csr`, …) and `position` the index in the chain (or None), so
     adapters map a finding to an input or rename the chain without parsing strings back."""
 
     part: str
-    index: int | None
+    position: int | None
 
     def __new__(cls, text: str) -> Location:
         if isinstance(text, Location):
@@ -38,7 +38,7 @@ class Location(str):
         self = super().__new__(cls, text)
         m = _LOCATION.match(text)
         self.part = m.group("part") if m else text
-        self.index = int(m.group("index")) if m and m.group("index") is not None else None
+        self.position = int(m.group("index")) if m and m.group("index") is not None else None
         return self
 
     @classmethod

@@ -24,7 +24,7 @@ WEAK_SIGNATURES = {
 
 try:  # ML-DSA (cryptography >= 47)
     from cryptography.hazmat.primitives.asymmetric import mldsa as _mldsa
-    _PURE = (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey, _mldsa.MLDSA44PublicKey, _mldsa.MLDSA65PublicKey,
+    _PURE: tuple[type, ...] = (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey, _mldsa.MLDSA44PublicKey, _mldsa.MLDSA65PublicKey,
              _mldsa.MLDSA87PublicKey)
 except ImportError:  # pragma: no cover
     _PURE = (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
@@ -64,7 +64,7 @@ def verify(cert: x509.Certificate, issuer_key) -> str:
         elif isinstance(issuer_key, _PURE):
             if params is not None or digest is not None:
                 return INVALID
-            issuer_key.verify(sig, tbs)
+            issuer_key.verify(sig, tbs)  # type: ignore[attr-defined]  # Ed25519/Ed448/ML-DSA: verify(sig, data)
         else:
             return UNSUPPORTED
     except InvalidSignature:

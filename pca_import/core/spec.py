@@ -13,7 +13,6 @@ MAX_CHAIN_BYTES = 2097152          # CertificateChain 0..2097152
 MAX_DEPTH = 5                      # "hierarchies are at most 5 levels deep"
 
 # ---- CA statuses ---------------------------------------------------------------------------------
-STATUSES = ("CREATING", "PENDING_CERTIFICATE", "ACTIVE", "DELETED", "DISABLED", "EXPIRED", "FAILED")
 FIRST_IMPORT_STATUSES = ("PENDING_CERTIFICATE",)
 # ACTIVE and EXPIRED accept a renewal (API reference); DISABLED is named by the user guide only: STAT001 lets it
 # through with the STAT002 warning, and the emulator refuses it (the stricter reading) — see emulator.import_.

@@ -5,22 +5,20 @@ Pure: bytes and facts in, a `Report` out. No boto3, no pulumi, no I/O.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pca_import.core.facts import Facts
 from pca_import.core.report import ERROR, Finding, Report
 from pca_import.core.rules import RULES
 from pca_import.core.rules.registry import SOURCES
-from pca_import.core.spec import DEFAULT_EXPIRY_WARNING_DAYS, MAX_WARNING_DAYS  # noqa: F401 (re-exported)
-from pca_import.core.spec import MAX_CERTIFICATE_BYTES as MAX_CERTIFICATE, MAX_CHAIN_BYTES as MAX_CHAIN
+from pca_import.core.spec import CA_TYPES, DEFAULT_EXPIRY_WARNING_DAYS, MAX_WARNING_DAYS  # noqa: F401 (re-exported)
 from pca_import.errors import InputError
 
 PROFILES = ("default", "strict")
 DEFAULT_PROFILE = "default"
 CRASH_CODE = "FATAL"
 
-# Inputs larger than this are refused before any parsing: even with CRLF line ends and comments between
-# blocks, such a text cannot fit AWS's limit once canonical (SIZE001/SIZE002 measure the canonical bytes).
-RAW_LIMITS = {"certificate": 4 * MAX_CERTIFICATE, "chain": 4 * MAX_CHAIN, "csr": 1024 * 1024}
+from pca_import.core.rules.size import RAW_LIMITS  # noqa: E402,F401 (re-exported)
 NEED_REASONS = {"certificate": "no readable certificate", "chain": "the chain is not readable",
                 "csr": "no CSR: pass the CA's CSR (--csr), or check against the live CA",
                 "status": "the CA's status is known only against the live CA (import --dry-run, pulumi preview)",
@@ -64,9 +62,9 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
                          f"not {expiry_warning_days!r}")
     if profile not in PROFILES:
         raise InputError(f"unknown rule profile {profile!r}: use one of {', '.join(PROFILES)}")
-    if ca_type is not None and ca_type.upper() not in ("ROOT", "SUBORDINATE"):
+    if ca_type is not None and ca_type.upper() not in CA_TYPES:
         raise InputError(f"unknown CA type {ca_type!r}: use ROOT or SUBORDINATE")
-    oversized = _oversized(certificate=certificate, chain=chain, csr=csr)
+    oversized = _run_raw_rules({"certificate": certificate, "chain": chain, "csr": csr}, profile)
     if oversized:
         return Report(findings=oversized, ca_type=ca_type.upper() if ca_type else None)
     f = Facts.build(certificate, chain, csr=csr, ca_type=ca_type, ca_status=ca_status, profile=profile,
@@ -75,6 +73,8 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     not_checked: list[tuple[str, str]] = []
     have = _available(f) | ({"chain_known"} if chain_known else frozenset())
     for r in RULES:
+        if "raw" in r.needs:
+            continue  # ran before parsing
         if not r.needs <= have:
             # "not checked" is what the user could have given but did not (or gave unreadable): a root with no
             # chain or a request with no certificate at all are verdicts of other rules, not gaps
@@ -83,9 +83,8 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
                 missing = (missing - {"chain"}) | {"chain_known"}
             if "chain_over_limit" in have and "chain" in missing:
                 missing = (missing - {"chain"}) | {"chain_over_limit"}
-            missing = sorted(missing)
             if missing and (f.cert is not None):
-                not_checked.append((r.code, "; ".join(NEED_REASONS[m] for m in missing)))
+                not_checked.append((r.code, "; ".join(NEED_REASONS[m] for m in sorted(missing))))
             continue
         try:
             for severity, message, location in r.check(f):
@@ -103,25 +102,15 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
     return report
 
 
-def _oversized(**inputs) -> list[Finding]:
-    """SIZE003: inputs too large for AWS to ever accept, refused before parsing (a 100 MB paste costs nothing)."""
-    out = []
-    for where, data in inputs.items():
-        if data is None:
-            continue
-        size = len(data)  # a str's UTF-8 length is at least its length in characters: enough to refuse
-        if isinstance(data, str) and RAW_LIMITS[where] // 4 < size <= RAW_LIMITS[where]:
-            size = len(data.encode("utf-8", "surrogateescape"))
-        if size > RAW_LIMITS[where]:
-            out.append(Finding.of("SIZE003", ERROR,
-                               f"{where} is {size} bytes, over the {RAW_LIMITS[where]} bytes pca-import reads "
-                               f"(AWS accepts at most {MAX_CERTIFICATE} for the certificate and {MAX_CHAIN} for the chain): it was not "
-                               "parsed — pass only the CA certificate and its issuers", where,
-                               "The maximum allowed size of a certificate is 32 KB; of a certificate chain, 2 MB."))
-    return out
 
 
-def catalogue() -> list[dict[str, str]]:
+def _run_raw_rules(raw: dict, profile: str) -> list[Finding]:
+    """The rules that judge the inputs before anything is parsed (SIZE003)."""
+    return [Finding.of(r.code, severity or r.severity_for(profile), message, location, r.citation)
+            for r in RULES if "raw" in r.needs for severity, message, location in r.check(raw)]
+
+
+def catalogue() -> list[dict[str, Any]]:
     """Every rule's code, default severity, strict-profile severity, title and citation."""
     out = []
     for r in RULES:

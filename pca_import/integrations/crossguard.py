@@ -24,7 +24,8 @@ from __future__ import annotations
 from typing import Any, Mapping, NamedTuple
 
 from pca_import.core.validate import DEFAULT_PROFILE, validate_import
-from pca_import.core.options import DEFAULT_EXPIRY_WARNING_DAYS, ImportOptions
+from pca_import.core.options import DEFAULT_EXPIRY_WARNING_DAYS, SETTINGS, ImportOptions
+from pca_import.resources.unknowns import UNKNOWN_SENTINEL
 from pca_import.core.report import ERROR, WARNING, Report
 
 AWS_TYPE = "aws:acmpca/certificateAuthorityCertificate:CertificateAuthorityCertificate"
@@ -33,7 +34,7 @@ DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 # settings (the provider's check fills in their defaults; `owner` is set by the resource). Inputs left None
 # are not sent at all.
 OURS_INPUTS = frozenset({"certificate_authority_arn", "certificate"})
-OURS_SETTINGS = frozenset({"rule_profile", "on_delete", "expiry_warning_days", "owner"})
+OURS_SETTINGS = frozenset(SETTINGS) | {"owner"}
 AWS_CA_TYPE = "aws:acmpca/certificateAuthority:CertificateAuthority"
 CHECKED_TYPES = frozenset({AWS_TYPE, DYNAMIC_TYPE, AWS_CA_TYPE})  # all a stack policy needs to look at
 # Inputs of the hierarchy's boto3-backed CA (ca_resources.PrivateCertificateAuthority); outputs arn and csr.
@@ -49,7 +50,7 @@ UNKNOWN: Any = _Unknown()
 """Stands for an input whose value is known only after apply."""
 
 # The engine's marker for an unknown string, as a policy SDK may pass it through.
-_UNKNOWN_SENTINELS = {"04da6b54-80e4-46f7-96ec-b56ff0331ba9"}
+_UNKNOWN_SENTINELS = {UNKNOWN_SENTINEL}
 
 
 class Violation(NamedTuple):

@@ -16,16 +16,15 @@ from pca_import.aws.client import CaView, PrivateCa, Settings, check_owner
 from pca_import.core.validate import validate_import
 from pca_import.diagnostics import note as _log
 from pca_import.errors import ActionableError, AwsError, OwnedByAnother
-from pca_import.core.options import ImportOptions
+from pca_import.core.options import SETTINGS, ImportOptions
 from pca_import.core.pem import canonical_pem
+from pca_import.resources.unknowns import UNKNOWN_SENTINEL
 from pca_import.core.report import Location
 from pca_import.resources.provider_errors import ProviderError
 
-SETTINGS = ("rule_profile", "on_delete", "expiry_warning_days", "adopt_owned_by")
 INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner")
 FACT_OUTPUTS = ("status", "ca_type", "key_algorithm", "serial", "not_before", "not_after", "sha256_fingerprint",
                 "subject", "issuer")
-_UNKNOWN_RPC = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def is_unknown(value: Any) -> bool:
@@ -33,7 +32,7 @@ def is_unknown(value: Any) -> bool:
     if value is None:
         return False
     if isinstance(value, str):
-        return value == _UNKNOWN_RPC
+        return value == UNKNOWN_SENTINEL
     try:
         from pulumi.output import Unknown
         return isinstance(value, Unknown)

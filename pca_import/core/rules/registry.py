@@ -24,7 +24,7 @@ SOURCES = {
 }
 AWS_EXCEPTIONS = ("MalformedCertificateException", "CertificateMismatchException", "InvalidStateException",
                   "ValidationException")
-NEEDS = ("certificate", "chain", "chain_known", "csr", "status")
+NEEDS = ("raw", "certificate", "chain", "chain_known", "csr", "status")  # raw: the inputs before parsing
 
 
 class Rule:

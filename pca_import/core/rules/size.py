@@ -26,9 +26,24 @@ def chain_size(f):
                      "include only the issuers of this certificate up to the root"), "chain"
 
 
+# Inputs larger than this are refused before any parsing: even with CRLF line ends and comments between
+# blocks, such a text cannot fit AWS's limit once canonical (SIZE001/SIZE002 measure the canonical bytes).
+RAW_LIMITS = {"certificate": 4 * MAX_CERTIFICATE, "chain": 4 * MAX_CHAIN, "csr": 1024 * 1024}
+
+
 @rule("SIZE003", ERROR, "Inputs AWS could never accept are refused before parsing",
       "The maximum allowed size of a certificate is 32 KB; of a certificate chain, 2 MB.",
-      source="aws-api", aws_exception='ValidationException')
-def raw_size(f):
-    """Applied by the engine before anything is parsed (engine.RAW_LIMITS); listed here for the catalogue."""
-    return ()
+      needs=("raw",), source="aws-api", aws_exception='ValidationException')
+def raw_size(raw):
+    """Runs on the raw inputs, before anything is parsed (a 100 MB paste costs nothing); `raw` maps
+    `certificate`/`chain`/`csr` to what was given."""
+    for where, data in raw.items():
+        if data is None:
+            continue
+        size = len(data)  # a str's UTF-8 length is at least its length in characters: enough to refuse
+        if isinstance(data, str) and RAW_LIMITS[where] // 4 < size <= RAW_LIMITS[where]:
+            size = len(data.encode("utf-8", "surrogateescape"))
+        if size > RAW_LIMITS[where]:
+            yield None, (f"{where} is {size} bytes, over the {RAW_LIMITS[where]} bytes pca-import reads (AWS accepts "
+                         f"at most {MAX_CERTIFICATE} for the certificate and {MAX_CHAIN} for the chain): it was not "
+                         "parsed — pass only the CA certificate and its issuers"), where

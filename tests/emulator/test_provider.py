@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+
+from paths import REPO
 from botocore.exceptions import ClientError
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import UNKNOWN
@@ -238,9 +240,8 @@ def test_a_create_on_a_pending_ca_takes_four_calls_after_its_check(provider, cal
 
 def test_the_readme_iam_list_names_every_action_the_adapter_calls():
     import re
-    from pathlib import Path
     from pca_import.aws.client import ACTIONS
-    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
+    readme = (REPO / "README.md").read_text()
     iam = readme[readme.index("IAM for the import resource"):][:800]
     listed = set(re.findall(r"`(?:acm-pca:)?([A-Z][A-Za-z]+)`", iam))
     assert set(ACTIONS) <= listed, set(ACTIONS) - listed

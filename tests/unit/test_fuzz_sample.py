@@ -9,10 +9,12 @@ import json
 import os
 import sys
 
+from paths import BENCHMARKS
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+sys.path.insert(0, str(BENCHMARKS))
 
 import fuzz_validate as fz  # noqa: E402
 from pca_import.core.x509build import make_csr  # noqa: E402
@@ -147,7 +149,7 @@ def test_malformed_csr_is_named_not_a_key_mismatch():
 
 def test_long_hostile_chains_do_not_crash():
     """A long chain given root first and many unrelated certificates (timing: benchmarks/bench_hostile_chains.py)."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+    sys.path.insert(0, str(BENCHMARKS))
     from bench_hostile_chains import long_chain, unrelated
     from pca_import.core.validate import validate_import
     certs = long_chain(120)                       # certs[0] is the root, certs[-1] the CA imported

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import ROOT_DIR
+from paths import REPO
+
+ROOT_DIR = str(REPO)
 from pca_import.resources.hierarchy.program import HierarchyError, parse_hierarchy
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 import ast
 import pathlib
 
+from paths import REPO
+
 from pca_import import catalogue
 from pca_import.core.spec import CRITICAL_EXTENSIONS
 from pca_import.core.rules import RULES
 
-PKG = pathlib.Path(__file__).resolve().parent.parent / "pca_import"
+PKG = REPO / "pca_import"
 FORBIDDEN_THIRD_PARTY = {"boto3", "botocore", "pulumi", "pulumi_aws", "moto", "werkzeug"}
 # Layers, lowest first: a module may import its own layer and those below it, never one above.
 LAYERS = ["errors", "diagnostics", "core", "aws", "resources", "integrations", "devtools"]

@@ -29,7 +29,7 @@ def _offline_root() -> CA:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, emulator_url):
     w = World()
-    from conftest import Calls
+    from calls import Calls
     w.calls = Calls(emulator_url)
     env = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
