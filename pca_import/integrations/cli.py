@@ -56,10 +56,28 @@ def cmd_validate(args) -> int:
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
+def rules_markdown() -> str:
+    """The rules reference (docs/rules-reference.md), generated from the catalogue: one row per rule."""
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+    lines = ["# Rules reference", "",
+             "Generated from the rule catalogue by `pca-import rules --markdown > docs/rules-reference.md`; "
+             "a test keeps it current. Codes are stable and never reused.", "",
+             "| code | severity | title | AWS exception | needs | source | quote |", "|---|---|---|---|---|---|---|"]
+    for r in catalogue():
+        sev = r["severity"] if r["severity"] == r["strict_severity"] else f"{r['severity']} (strict: {r['strict_severity']})"
+        lines.append(f"| {r['code']} | {sev} | {cell(r['title'])} | {r['aws_exception'] or ''} | "
+                     f"{', '.join(r['needs'])} | {cell(r['source'])} | {cell(r['citation'])} |")
+    return "\n".join(lines) + "\n"
+
+
 def cmd_rules(args) -> int:
     rules = catalogue()
     if args.json:
         print(json.dumps(rules, indent=2))
+        return EXIT_OK
+    if args.markdown:
+        sys.stdout.write(rules_markdown())
         return EXIT_OK
     for r in rules:
         sev = r["severity"] if r["severity"] == r["strict_severity"] else f"{r['severity']} (strict: {r['strict_severity']})"
@@ -305,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("rules", help="print the rule catalogue")
     r.add_argument("--json", action="store_true")
+    r.add_argument("--markdown", action="store_true", help="the rules reference as Markdown (docs/rules-reference.md)")
     r.set_defaults(fn=cmd_rules)
 
     t = sub.add_parser("tf-external", help="the check as a Terraform `external` data source program")

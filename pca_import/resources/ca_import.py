@@ -19,7 +19,7 @@ from pca_import.errors import ActionableError, AwsError, OwnedByAnother
 from pca_import.core.options import SETTINGS, ImportOptions
 from pca_import.core.pem import canonical_pem
 from pca_import.resources.unknowns import UNKNOWN_SENTINEL
-from pca_import.core.report import Location
+from pca_import.core.report import ERROR, Location
 from pca_import.resources.provider_errors import ProviderError
 
 INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner")
@@ -45,6 +45,7 @@ def _known(props: dict, key: str):
     return None if is_unknown(v) else v
 
 
+PEM_INPUTS = ("certificate", "certificate_chain")  # never named in a CheckFailure: the engine would print them
 _PROPERTY_OF_PART = {"chain": "certificate_chain", "ca": "certificate_authority_arn",
                      "csr": "certificate_authority_arn"}
 
@@ -140,11 +141,17 @@ class CaCertificateImportProvider(AwsProvider):
         if report is None:  # with the chain unknown, the engine leaves the rules about its presence for later
             report = validate_import(certificate, chain, profile=options.rule_profile,
                                      expiry_warning_days=options.expiry_warning_days, chain_known=not chain_unknown)
-        for f in report.findings:
-            if f.severity != "error":
+        for f in report.sorted_findings():
+            if f.severity != ERROR:
                 continue
             prop = _location_property(f.location)
-            failures.append(CheckFailure("" if prop in secret else prop, f"[{f.code}] {f.location}: {f.message}"))
+            # A failure on a named property makes the engine print that property's whole value first (a PEM
+            # dump above the finding); on no property it prints the message alone. So the finding comes first
+            # and names the input itself; short inputs (the ARN) keep their property.
+            if prop in PEM_INPUTS or prop in secret:
+                failures.append(CheckFailure("", f"[{f.code}] {f.location}: {f.message} (input `{prop}`)"))
+            else:
+                failures.append(CheckFailure(prop, f"[{f.code}] {f.location}: {f.message}"))
         return CheckResult(news, failures)
 
     def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,

@@ -101,6 +101,17 @@ def test_bad_certificate_fails_at_preview_with_rule_codes_and_no_import_call(wor
     assert "ImportCertificateAuthorityCertificate" not in world.calls.get()
 
 
+def test_a_failing_preview_prints_the_finding_first_and_no_pem(world):
+    """The engine prints a named property's value before its failure: no PEM may reach the output."""
+    _manual_files(world, world.manual_cert, world.manual_cert)  # the chain holds the certificate itself
+    proc = world.proj.pulumi("preview", stack="pki", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "[CHAIN001]" in text
+    assert "-----BEGIN" not in text and "MII" not in text
+    diagnostics = text[text.index("Diagnostics:"):].splitlines()
+    assert any("[CHAIN001]" in line for line in diagnostics[:4]), diagnostics[:6]
+
+
 def test_manual_signed_files_are_imported(world):
     _manual_files(world, world.manual_cert, world.root.pem)
     world.proj.up("pki")

@@ -155,3 +155,10 @@ def test_every_aws_call_goes_through_the_aws_adapter():
             continue
         hits = [ln for ln in f.read_text().splitlines() if talks.search(ln) and not ln.lstrip().startswith("#")]
         assert not hits, f"{f.name} talks to AWS directly: {hits[:2]}"
+
+
+def test_the_rules_reference_is_generated_from_the_catalogue():
+    """docs/rules-reference.md is `pca-import rules --markdown`: regenerate it when a rule changes."""
+    from pca_import.integrations.cli import rules_markdown
+    assert (REPO / "docs" / "rules-reference.md").read_text() == rules_markdown(), \
+        "docs/rules-reference.md is stale: run `pca-import rules --markdown > docs/rules-reference.md`"

@@ -182,7 +182,7 @@ def test_a_certificate_file_that_holds_a_key_is_refused_without_repeating_it(tmp
 def test_the_readme_example_is_what_a_person_sees():
     """README, 'Hierarchy config': four mistakes in three entries, one message each."""
     import re
-    readme = open(f"{ROOT_DIR}/README.md").read()
+    readme = open(f"{ROOT_DIR}/docs/hierarchy.md").read()
     block = readme[readme.index("Every mistake is reported at once"):readme.index("Depth is limited to 5 levels.")]
     shown = [line.strip() for line in block.splitlines() if line.startswith("    pca-import:hierarchy")]
     problems = _problems([
