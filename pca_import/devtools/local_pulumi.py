@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # pca_import/devtools/ -> the checkout
 DEMO_PASSPHRASE = "pca-import-local-demo"  # local file backend only; use a real passphrase or KMS elsewhere
 
 
