@@ -31,6 +31,10 @@ SIGNING_ALGORITHMS = {  # key family -> what a CA of that family may issue with
     "ML_DSA": ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87"),
     "SM2": ("SM3WITHSM2",),
 }
+# ASN1Subject (CreateCertificateAuthority): the attributes pca-import sets, by their config names, and their
+# maximum lengths; a country is two letters.
+SUBJECT_MAX_LENGTHS = {"commonName": 64, "organization": 64, "organizationalUnit": 64, "country": 2,
+                       "state": 128, "locality": 128}
 TEMPLATE_PREFIX = "arn:aws:acm-pca:::template/"
 ROOT_TEMPLATE = TEMPLATE_PREFIX + "RootCACertificate/V1"
 SUBORDINATE_TEMPLATES = {n: TEMPLATE_PREFIX + f"SubordinateCACertificate_PathLen{n}/V1" for n in range(4)}

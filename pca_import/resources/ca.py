@@ -9,20 +9,55 @@ from __future__ import annotations
 from typing import Optional
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from pca_import.core import clock
 from pca_import.aws.client import AwsError, region_of
 from pca_import.core.pem import canonical_pem
-from pca_import.core.spec import default_signing_algorithm
+from pca_import.core.ca_settings import ca_problems, issue_problems
+from pca_import.core.spec import ROOT_TEMPLATE, default_signing_algorithm
 from pca_import.resources.ca_import import AwsProvider, _log, is_unknown
 from pca_import.core.renewal import end_date_value, issuer_too_short, new_validity, renewal_due
-from pca_import.core.x509build import AWS_SUBJECT_KEYS
+from pca_import.core.x509build import AWS_SUBJECT_KEYS, key_algorithm_of
+
+def _known(props: dict, key: str):
+    value = props.get(key)
+    return None if is_unknown(value) else value
+
+
+def _failures(problems) -> list:
+    """Check failures that name the input in the message; a failure names a property only when its value is
+    short (the engine prints a named property's value first)."""
+    from pulumi.dynamic import CheckFailure
+    return [CheckFailure(field if field in SHORT_INPUTS else "", f"{field}: {message}") for field, message in problems]
+
+
+SHORT_INPUTS = ("ca_type", "key_algorithm", "template_arn", "signing_algorithm", "validity_days")
+
+
+def _issuer_key_algorithm(template_arn, csr, issuer_chain) -> str | None:
+    """The issuing key's algorithm: the CA's own (its CSR) for a root signing itself, else the issuer's
+    certificate's; None when not known yet or unreadable."""
+    from cryptography import x509
+    try:
+        if template_arn == ROOT_TEMPLATE and isinstance(csr, str):
+            return key_algorithm_of(x509.load_pem_x509_csr(csr.encode()).public_key())
+        if isinstance(issuer_chain, str) and "BEGIN CERTIFICATE" in issuer_chain:
+            return key_algorithm_of(x509.load_pem_x509_certificate(issuer_chain.encode()).public_key())
+    except ValueError:
+        return None
+    return None
+
 
 class PrivateCaProvider(AwsProvider):
     """CreateCertificateAuthority / DescribeCertificateAuthority / disable + DeleteCertificateAuthority."""
 
     __module__ = "pca_import.ca_resources"  # the stable pickle path (see pca_import/ca_resources.py)
+
+    def check(self, olds, news):
+        """Type, key algorithm and subject, at preview: a mistake is named with its fix, never a traceback at up."""
+        problems = ca_problems(*(_known(news, k) for k in ("ca_type", "key_algorithm", "subject")))
+        return CheckResult(news, _failures(problems))
 
     def diff(self, _id, olds, news):
         keys = ("ca_type", "key_algorithm", "subject")
@@ -119,7 +154,12 @@ class IssuedCaCertificateProvider(AwsProvider):
         return True, f"renews: {decision.reason}; {validity.describe()}"
 
     def check(self, olds, news):
-        from pulumi.dynamic import CheckResult
+        issuer_key = _issuer_key_algorithm(_known(news, "template_arn"), _known(news, "csr"),
+                                           _known(news, "issuer_chain"))
+        problems = issue_problems(_known(news, "template_arn"), _known(news, "signing_algorithm"),
+                                  _known(news, "validity_days"), issuer_key)
+        if problems:
+            return CheckResult(news, _failures(problems))
         chain, days = news.get("issuer_chain"), news.get("validity_days")
         if not olds and isinstance(chain, str) and not is_unknown(chain) and isinstance(days, (int, float)):
             validity = new_validity(clock.now(), int(days), _not_after(chain))

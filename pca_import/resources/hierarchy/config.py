@@ -18,7 +18,8 @@ from pydantic.alias_generators import to_camel
 
 from pca_import.core.validate import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, PROFILES
 from pca_import.core.pem import PRIVATE_KEY_LABELS
-from pca_import.core.spec import DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS
+from pca_import.core.spec import (DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
+                                  SUBJECT_MAX_LENGTHS)
 from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
 from pca_import.core.x509build import KEY_ALGORITHMS
 from pca_import.errors import HierarchyError  # noqa: F401 (defined with the other errors)
@@ -65,12 +66,12 @@ def _text(max_length: int | None = None, pattern: str | None = None, min_length:
 class Subject(_Model):
     """The CA's distinguished name; lengths are Private CA's (ASN1Subject)."""
 
-    common_name: _text(64)
-    organization: Optional[_text(64)] = None
-    organizational_unit: Optional[_text(64)] = None
-    country: Optional[_text(2, r"^[A-Za-z]{2}$")] = None
-    state: Optional[_text(128)] = None
-    locality: Optional[_text(128)] = None
+    common_name: _text(SUBJECT_MAX_LENGTHS["commonName"])
+    organization: Optional[_text(SUBJECT_MAX_LENGTHS["organization"])] = None
+    organizational_unit: Optional[_text(SUBJECT_MAX_LENGTHS["organizationalUnit"])] = None
+    country: Optional[_text(SUBJECT_MAX_LENGTHS["country"], r"^[A-Za-z]{2}$")] = None
+    state: Optional[_text(SUBJECT_MAX_LENGTHS["state"])] = None
+    locality: Optional[_text(SUBJECT_MAX_LENGTHS["locality"])] = None
 
 
 class CaConfig(_Model):
@@ -265,15 +266,17 @@ def parse_renew_before_days(raw: Any) -> int:
     return raw
 
 
-def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> list[Node]:
+def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS,
+                    where: str = "pca-import:hierarchy") -> list[Node]:
     """Validate the hierarchy config and return its nodes, parents before children.
 
     `renew_before_days` is the hierarchy-wide default (`pca-import:renewBeforeDays`) for entries without
-    their own. Raises one HierarchyError listing every mistake found."""
+    their own. `where` names the list in messages (the stack config key, or a component's argument). Raises one
+    HierarchyError listing every mistake found."""
     if not isinstance(raw, list) or not raw:
-        raise HierarchyError("pca-import:hierarchy must be a non-empty list of CAs (see README, 'Hierarchy config')")
+        raise HierarchyError(f"{where} must be a non-empty list of CAs (see docs/hierarchy.md)")
     secrets = [line for i, item in enumerate(raw) for line in private_key_problems(
-        _where(f"pca-import:hierarchy[{i}]", _valid_name(item)), item)]
+        _where(f"{where}[{i}]", _valid_name(item)), item)]
     if secrets:  # nothing else is checked: the fix is to take the key out first
         raise HierarchyError(secrets)
     problems: list[str] = []
@@ -282,7 +285,7 @@ def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
     positions: dict[str, int] = {}
     links: list[tuple[int, str | None, str]] = []  # (position, name, parent) of every entry, valid or not
     for i, item in enumerate(raw):
-        prefix = f"pca-import:hierarchy[{i}]"
+        prefix = f"{where}[{i}]"
         if not isinstance(item, dict):
             problems.append(f"{prefix}: each CA must be a mapping with at least `name` and `type` ({_got(item)})")
             continue
@@ -309,7 +312,7 @@ def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
                             f"`renewBeforeDays: {max(node.validity_days // 10, 1) if node.validity_days > 1 else 0}`")
             continue
         nodes[ca.name] = node
-    problems += _check_links(nodes, positions, links)
+    problems += _check_links(nodes, positions, links, where)
     if problems:
         raise HierarchyError(problems)
     return _ordered(nodes)
@@ -348,14 +351,14 @@ def _node(ca: CaConfig, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> N
 
 
 def _check_links(nodes: dict[str, Node], positions: dict[str, int],
-                 links: list[tuple[int, str | None, str]]) -> list[str]:
+                 links: list[tuple[int, str | None, str]], where: str = "pca-import:hierarchy") -> list[str]:
     """Parents that exist (for every entry, even one with mistakes of its own), then for the valid entries no
     cycles, depth and path lengths; fills `children`."""
     problems = []
     for i, name, parent in links:
         if parent not in positions:
             others = [k for k in positions if k != name]
-            problems.append(f"{_where(f'pca-import:hierarchy[{i}]', name)}: `parent` {parent!r} is not a CA in this "
+            problems.append(f"{_where(f'{where}[{i}]', name)}: `parent` {parent!r} is not a CA in this "
                             f"hierarchy: use one of {', '.join(others) or '(none: add the parent CA first)'}")
     for n in nodes.values():
         if n.parent in nodes:
@@ -366,7 +369,7 @@ def _check_links(nodes: dict[str, Node], positions: dict[str, int],
 
     def visit(n: Node, seen: tuple[str, ...]) -> int:
         if n.name in seen:
-            raise HierarchyError(f"pca-import:hierarchy: `parent` links form a cycle: {' -> '.join(seen + (n.name,))}")
+            raise HierarchyError(f"{where}: `parent` links form a cycle: {' -> '.join(seen + (n.name,))}")
         if n.name not in depth:
             depth[n.name] = 1 if n.parent is None else visit(nodes[n.parent], seen + (n.name,)) + 1
         return depth[n.name]
@@ -381,7 +384,7 @@ def _check_links(nodes: dict[str, Node], positions: dict[str, int],
         except KeyError:
             continue
         if level > MAX_DEPTH:
-            problems.append(f"pca-import:hierarchy: {n.name} would be level {level}; AWS Private CA allows at "
+            problems.append(f"{where}: {n.name} would be level {level}; AWS Private CA allows at "
                             f"most {MAX_DEPTH} levels")
 
     def height(n: Node) -> int:
@@ -396,7 +399,7 @@ def _check_links(nodes: dict[str, Node], positions: dict[str, int],
         if n.path_length is None:
             n.path_length = min(h, 3)
         if n.path_length < h:
-            problems.append(f"pca-import:hierarchy: {n.name} has pathLength {n.path_length} but {h} level(s) of "
+            problems.append(f"{where}: {n.name} has pathLength {n.path_length} but {h} level(s) of "
                             "CAs below it: raise pathLength or flatten the hierarchy")
     return problems
 
