@@ -8,7 +8,9 @@ from pca_import.core.pem import canonical_pem
 from pca_import.core.report import Finding, Report
 
 __all__ = ["validate_import", "catalogue", "canonical_pem", "Finding", "Report",
-           "CaCertificateImport", "CaCertificateImportArgs"]
+           "CaCertificateImport", "CaCertificateImportArgs", "PkiHierarchy", "PkiHierarchyArgs", "CaSpec",
+           "ExternalSignature"]
+_COMPONENT = ("PkiHierarchy", "PkiHierarchyArgs", "CaSpec", "ExternalSignature")
 try:  # one version, the package's own metadata (pyproject.toml)
     from importlib.metadata import version as _version
     __version__ = _version("pca-import")
@@ -20,4 +22,7 @@ def __getattr__(name: str):
     if name in ("CaCertificateImport", "CaCertificateImportArgs"):
         from pca_import.resources import resource
         return getattr(resource, name)
+    if name in _COMPONENT:
+        from pca_import.resources.hierarchy import component
+        return getattr(component, name)
     raise AttributeError(name)

@@ -32,7 +32,7 @@ def _inputs(props) -> dict:
 
 
 def _violations(args) -> list:
-    if args.resource_type not in (crossguard.AWS_TYPE, crossguard.DYNAMIC_TYPE):
+    if args.resource_type not in (crossguard.AWS_TYPE, crossguard.DYNAMIC_TYPE, crossguard.IMPORT_TYPE):
         return []
     inputs = _inputs(args.props)
     key = (args.urn, repr(sorted(inputs.items(), key=lambda kv: kv[0])))

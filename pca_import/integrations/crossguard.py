@@ -29,14 +29,16 @@ from pca_import.resources.unknowns import UNKNOWN_SENTINEL
 from pca_import.core.report import ERROR, WARNING, Report
 
 AWS_TYPE = "aws:acmpca/certificateAuthorityCertificate:CertificateAuthorityCertificate"
-DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"  # any dynamic resource before pca-import named its types
+IMPORT_TYPE = "pulumi-python:dynamic/pca_import:CaCertificateImport"
+CA_TYPE = "pulumi-python:dynamic/pca_import:PrivateCertificateAuthority"
 # A CaCertificateImport's checked inputs, as a policy sees them: the two it requires, and at least one of its
 # settings (the provider's check fills in their defaults; `owner` is set by the resource). Inputs left None
 # are not sent at all.
 OURS_INPUTS = frozenset({"certificate_authority_arn", "certificate"})
 OURS_SETTINGS = frozenset(SETTINGS) | {"owner"}
 AWS_CA_TYPE = "aws:acmpca/certificateAuthority:CertificateAuthority"
-CHECKED_TYPES = frozenset({AWS_TYPE, DYNAMIC_TYPE, AWS_CA_TYPE})  # all a stack policy needs to look at
+CHECKED_TYPES = frozenset({AWS_TYPE, DYNAMIC_TYPE, AWS_CA_TYPE, IMPORT_TYPE, CA_TYPE})  # all a stack policy needs to look at
 # Inputs of the hierarchy's boto3-backed CA (ca_resources.PrivateCertificateAuthority); outputs arn and csr.
 OURS_CA_INPUTS = frozenset({"ca_type", "key_algorithm", "subject"})
 
@@ -76,8 +78,10 @@ def kind(resource_type: str, inputs: Mapping[str, Any]) -> str | None:
     """'aws' or 'pca-import' for a resource this pack checks, else None."""
     if resource_type == AWS_TYPE:
         return "aws"
-    if resource_type == DYNAMIC_TYPE and OURS_INPUTS <= set(inputs) and OURS_SETTINGS & set(inputs):
+    if resource_type == IMPORT_TYPE:
         return "pca-import"
+    if resource_type == DYNAMIC_TYPE and OURS_INPUTS <= set(inputs) and OURS_SETTINGS & set(inputs):
+        return "pca-import"  # a stack made before pca-import's resources had their own type
     return None
 
 
@@ -111,7 +115,7 @@ def _ca_facts(ca: StackResource) -> tuple[str | None, str | None]:
     """(type, CSR) a CA resource declares or already has; None where unknown or not a CA."""
     if ca.type == AWS_CA_TYPE:
         ca_type, csr = ca.props.get("type"), ca.props.get("certificateSigningRequest")
-    elif ca.type == DYNAMIC_TYPE and OURS_CA_INPUTS <= set(ca.props):
+    elif ca.type == CA_TYPE or (ca.type == DYNAMIC_TYPE and OURS_CA_INPUTS <= set(ca.props)):
         ca_type, csr = ca.props.get("ca_type"), ca.props.get("csr")
     else:
         return None, None

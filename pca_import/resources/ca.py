@@ -11,6 +11,8 @@ from typing import Optional
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
+from pca_import.resources.types import with_legacy_alias
+
 from pca_import.core import clock
 from pca_import.aws.client import AwsError, region_of
 from pca_import.core.pem import canonical_pem
@@ -89,7 +91,7 @@ class PrivateCaProvider(AwsProvider):
         self._pca(id_).delete_ca(id_)
 
 
-class PrivateCertificateAuthority(Resource):
+class PrivateCertificateAuthority(Resource, module="pca_import", name="PrivateCertificateAuthority"):
     """A Private CA created with boto3. Outputs: arn, csr (its CSR, PEM)."""
 
     arn: pulumi.Output[str]
@@ -101,7 +103,7 @@ class PrivateCertificateAuthority(Resource):
         props = {"ca_type": ca_type, "key_algorithm": key_algorithm, "subject": subject, "arn": None, "csr": None}
         if region:
             props["region"] = region
-        super().__init__(PrivateCaProvider(), name, props, opts)
+        super().__init__(PrivateCaProvider(), name, props, with_legacy_alias(opts))
 
 
 def _not_after(pem_text: str | None):
@@ -218,7 +220,7 @@ class IssuedCaCertificateProvider(AwsProvider):
         pass  # an issued certificate cannot be un-issued; it is superseded by the next one
 
 
-class IssuedCaCertificate(Resource):
+class IssuedCaCertificate(Resource, module="pca_import", name="IssuedCaCertificate"):
     """A CA certificate issued by a Private CA parent (or by a root for itself) from a CA's CSR."""
 
     certificate: pulumi.Output[str]
@@ -235,4 +237,4 @@ class IssuedCaCertificate(Resource):
             "issuer_arn": issuer_arn, "csr": csr, "template_arn": template_arn,
             "signing_algorithm": signing_algorithm, "validity_days": validity_days,
             "renew_before_days": renew_before_days, "issuer_chain": issuer_chain, "ca_name": ca_name,
-            "certificate": None, "certificate_chain": None, "certificate_arn": None}, opts)
+            "certificate": None, "certificate_chain": None, "certificate_arn": None}, with_legacy_alias(opts))

@@ -17,6 +17,8 @@ import pulumi
 from cryptography import x509
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
+from pca_import.resources.types import with_legacy_alias
+
 from pca_import.core import clock
 
 from pca_import.resources.provider_errors import ProviderError
@@ -121,7 +123,7 @@ class OfflineSignerProvider(ResourceProvider):
         pass  # nothing to undo: the signature exists; the PKI stack decides what the CA holds
 
 
-class OfflineSignedCertificate(Resource):
+class OfflineSignedCertificate(Resource, module="pca_import", name="OfflineSignedCertificate"):
     """One CSR signed by the offline CA (its key is read by the provider, never an input)."""
 
     certificate: pulumi.Output[str]
@@ -135,4 +137,4 @@ class OfflineSignedCertificate(Resource):
         super().__init__(OfflineSignerProvider(), name, {
             "csr": csr, "signer_certificate": signer_certificate, "validity_days": validity_days,
             "path_length": path_length, "renewal": renewal, "renew_before_days": renew_before_days,
-            "ca_name": name.removesuffix("-signed"), "certificate": None, "serial": None}, opts)
+            "ca_name": name.removesuffix("-signed"), "certificate": None, "serial": None}, with_legacy_alias(opts))

@@ -11,6 +11,8 @@ from typing import Optional
 import pulumi
 from pulumi.dynamic import Resource
 
+from pca_import.resources.types import with_legacy_alias
+
 from pca_import.aws.client import tag_value
 from pca_import.core.validate import validate_import
 from pca_import.core.options import ImportOptions
@@ -35,7 +37,7 @@ def owner_of(resource_name: str) -> str:
     return tag_value(f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}")
 
 
-class CaCertificateImport(Resource):
+class CaCertificateImport(Resource, module="pca_import", name="CaCertificateImport"):
     """Imports and keeps a CA certificate in an AWS Private CA; renewals update in place.
 
     Outputs: status, ca_type, key_algorithm, serial, not_before, not_after, sha256_fingerprint, subject,
@@ -83,7 +85,7 @@ class CaCertificateImport(Resource):
             "complete_chain": None,
             **{k: None for k in FACT_OUTPUTS},
         }
-        super().__init__(CaCertificateImportProvider(), resource_name, props, opts)
+        super().__init__(CaCertificateImportProvider(), resource_name, props, with_legacy_alias(opts))
         _warn_when_known(self, resource_name, args)
 
 

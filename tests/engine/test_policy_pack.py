@@ -15,7 +15,7 @@ from policy_project import FLAT_PROGRAM, POLICY_PACK, PROGRAM, PolicyProject, en
 pytestmark = pytest.mark.engine
 
 AWS = "aws:acmpca:CertificateAuthorityCertificate"
-OURS = "pulumi-python:dynamic:Resource"
+OURS = "pulumi-python:dynamic/pca_import:CaCertificateImport"
 PREVIEW_CALLS = {"Handshake", "GetPluginInfo", "CheckConfig", "Configure", "Check", "Cancel"}
 
 

@@ -149,3 +149,10 @@ def test_against_its_ca_our_resources_are_matched_too():
     cert = stack_res("issuing-cert", DYNAMIC_TYPE, ours(LEAF.pem, chain(INTER, ROOT)), "issuing-ca",
                      arn_key="certificate_authority_arn")
     assert codes(v for _, v in check_against_ca([our_ca, cert])) == {"ROOT001"}
+
+
+def test_our_own_resource_types_are_recognised_by_type():
+    from pca_import.integrations.crossguard import IMPORT_TYPE
+    assert kind(IMPORT_TYPE, {"certificate_authority_arn": "arn", "certificate": LEAF.pem}) == "pca-import"
+    [v] = check(IMPORT_TYPE, "ours", ours(LEAF.pem, chain(ROOT, INTER)))
+    assert v.code == "CHAIN002"

@@ -67,7 +67,7 @@ def test_pulumi_aws_resources_are_registered(program):
         # the parent's key (EC P-384) decides the signing algorithm, not the child's (RSA)
         assert issued["issuing-issued"]["signingAlgorithm"] == "SHA384WITHECDSA"
         assert issued["root-issued"]["certificateAuthorityArn"].endswith("/root-ca")
-        imports = {n: i for t, n, i in REGISTERED if t == "pulumi-python:dynamic:Resource"}
+        imports = {n: i for t, n, i in REGISTERED if t == "pulumi-python:dynamic/pca_import:CaCertificateImport"}
         assert imports["issuing-cert"]["certificate_authority_arn"].endswith("/issuing-ca")
         assert "BEGIN CERTIFICATE" in imports["root-cert"]["certificate"]
         # the manual path in config: the pasted PEM is what gets imported, nothing is issued for it
