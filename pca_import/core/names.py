@@ -151,7 +151,8 @@ def violation(name: x509.GeneralName, nc: x509.NameConstraints) -> str | None:
 # `violation` compares a name with every subtree: names x constraints comparisons (2,048 names below 4,100 subtrees
 # took 6.8 s). `ConstraintIndex` answers the same question with a few set look-ups per name (one per label of a
 # host, per prefix length of an address, per RDN of a directory name), whatever the number of subtrees. Every
-# look-up counts as one comparison against a `Budget`; past the budget the check stops (Go's crypto/x509 stops at
+# look-up counts as one comparison against a `Budget` (a long key as one per 256 characters, or 16 RDNs, since
+# hashing it costs its length), and so does each name; past the budget the check stops (Go's crypto/x509 stops at
 # 250,000 comparisons by default, `VerifyOptions.MaxConstraintComparisions`).
 
 MAX_CONSTRAINT_COMPARISONS = 250_000
@@ -228,7 +229,8 @@ class _Subtrees:
         hits: list[int] = []
 
         def look(table: dict, key) -> None:
-            budget.spend()
+            # hashing a key costs its length: a 25,000-character host of 12,500 labels counts for what it costs
+            budget.spend(1 + len(key) // (256 if isinstance(key, str) else 16) if not isinstance(key, int) else 1)
             pos = table.get(key)
             if pos is not None:
                 hits.append(pos)

@@ -296,8 +296,8 @@ def name_constraints_bounded(f: Facts):
     yield None, (f"name constraints were not fully checked: pca-import stopped after {check.budget.limit:,} "
                  f"comparisons, at name {done + 1} of {total} of {below.label} against the constraints of {ca.label}; "
                  "the names after it were not checked (NC001 reports only what was checked) and AWS checks them "
-                 "at import. Go-based clients stop at the same bound and reject the path (too many constraints): "
-                 f"fewer names in {below.location} or fewer subtrees in {ca.location} would fix both"), below.location
+                 "at import (Go's crypto/x509 bounds the same work at 250,000 comparisons by default) — fewer names "
+                 f"in {below.location} or fewer subtrees in {ca.location} let pca-import check them all"), below.location
 
 
 @rule("NC004", WARNING, "A self-issued imported CA is outside its issuers' name constraints",
@@ -308,7 +308,7 @@ def self_issued_outside_constraints(f: Facts):
     for below, ca, what in _name_constraint_check(f).exempt[:MAX_LINK_FINDINGS]:
         yield None, (f"{below.label} is self-issued and has {what} in the name constraints of {ca.label}: RFC 5280 "
                      "exempts a self-issued CA that is not the end of the path, so the certificates it issues "
-                     "validate, but openssl verify and Go reject a path that ends at this certificate — re-issue "
+                     "validate, but `openssl verify` of this certificate itself (the path ending here) fails — re-issue "
                      f"{below.location} with names inside those constraints to be safe with both"), below.location
 
 
