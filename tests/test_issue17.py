@@ -279,3 +279,63 @@ def test_a_self_issued_imported_ca_outside_constraints_warns_and_openssl_agrees_
     assert verify("leaf.pem").returncode == 0, verify("leaf.pem").stdout
     ends_here = verify("rollover.pem")
     assert ends_here.returncode != 0 and "subtree" in ends_here.stdout + ends_here.stderr
+
+
+# ---- item 5: ENC007 names the extension and what is malformed --------------------------------------------------
+
+def _enc007(der_bytes: bytes) -> str:
+    from pca_import.core.pem import der_to_pem
+    report = validate_import(der_to_pem(der_bytes), ca_type="ROOT")
+    messages = [f.message for f in report.findings if f.code == "ENC007"]
+    assert len(messages) == 1 and "FATAL" not in report.codes, report.to_text()
+    return messages[0]
+
+
+def _constrained_root(*subtrees):
+    nc = x509.NameConstraints(permitted_subtrees=list(subtrees), excluded_subtrees=None)
+    return ca("Unreadable Root", extra_extensions=[(nc, True)]).der
+
+
+def test_enc007_names_a_wildcard_name_constraint():
+    der_bytes = _constrained_root(x509.DNSName("x.example.com")).replace(b"x.example.com", b"*.example.com")
+    message = _enc007(der_bytes)
+    assert "2.5.29.30 (name constraints)" in message and "'*.example.com'" in message
+    assert "preferred syntax" in message
+
+
+def test_enc007_names_an_ip_constraint_whose_mask_is_not_a_prefix():
+    der_bytes = _constrained_root(x509.IPAddress(ipaddress.ip_network("10.0.0.0/8")))
+    der_bytes = der_bytes.replace(bytes([10, 0, 0, 0, 255, 0, 0, 0]), bytes([10, 0, 0, 0, 255, 0, 255, 0]))
+    message = _enc007(der_bytes)
+    assert "2.5.29.30 (name constraints)" in message and "mask" in message
+
+
+def test_enc007_names_a_repeated_extension():
+    der_bytes = ca("Twice Root").der
+    aki, ski = bytes.fromhex("0603551d23"), bytes.fromhex("0603551d0e")
+    assert der_bytes.count(aki) == 1
+    message = _enc007(der_bytes.replace(aki, ski))
+    assert "2.5.29.14 (subject key identifier) appears 2 times" in message
+
+
+def test_enc007_names_an_extension_whose_der_is_broken_and_where():
+    der_bytes = ca("Broken Root").der
+    good = bytes.fromhex("0603551d130101ff040530030101ff")  # basicConstraints, critical, CA:TRUE
+    assert der_bytes.count(good) == 1
+    message = _enc007(der_bytes.replace(good, bytes.fromhex("0603551d130101ff040530040101ff")))
+    assert "2.5.29.19 (basic constraints)" in message and "not well-formed DER" in message and "byte 0" in message
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.integers(0, 10_000), st.integers(0, 255))
+def test_any_damaged_extension_byte_gives_findings_never_a_crash(where, byte):
+    """Generated damage inside the extensions: the engine reports (ENC007 or another rule), never FATAL."""
+    from pca_import.core.pem import der_to_pem
+    base = _constrained_root(x509.DNSName("x.example.com"), x509.IPAddress(ipaddress.ip_network("10.0.0.0/8")))
+    cert = x509.load_der_x509_certificate(base)
+    tbs = cert.tbs_certificate_bytes
+    start = base.find(tbs) + tbs.find(bytes.fromhex("a3"), 100)
+    pos = start + where % (len(tbs) - (start - base.find(tbs)))
+    damaged = base[:pos] + bytes([byte]) + base[pos + 1:]
+    report = validate_import(der_to_pem(damaged), ca_type="ROOT")
+    assert "FATAL" not in report.codes, report.to_text()

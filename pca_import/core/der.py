@@ -162,3 +162,21 @@ def well_formed(data: bytes, pos: int = 0, end: int | None = None, depth: int = 
         if tlv.tag & 0x20:
             well_formed(data, tlv.start, tlv.end, depth + 1)
         pos = tlv.end
+
+
+def extension_elements(tbs: bytes) -> tuple[bytes, list[bytes]]:
+    """(the TBSCertificate's content before its [3] extensions, each Extension's whole TLV): to rebuild a
+    certificate holding one extension at a time."""
+    top = read_tlv(tbs, 0)
+    prefix_end, elements = top.end, []
+    pos = top.start
+    for field in children(tbs, top):
+        if field.tag == 0xA3:
+            prefix_end = pos
+            seq = read_tlv(tbs, field.start)
+            at = seq.start
+            for ext in children(tbs, seq):
+                elements.append(tbs[at:ext.end])
+                at = ext.end
+        pos = field.end
+    return tbs[top.start:prefix_end], elements
