@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
 from pca_import.core.facts import Facts
 from pca_import.core.spec import ALLOWED, PROFILE, critical_verdict
