@@ -10,7 +10,7 @@ import time
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -339,3 +339,18 @@ def test_any_damaged_extension_byte_gives_findings_never_a_crash(where, byte):
     damaged = base[:pos] + bytes([byte]) + base[pos + 1:]
     report = validate_import(der_to_pem(damaged), ca_type="ROOT")
     assert "FATAL" not in report.codes, report.to_text()
+
+
+def test_an_sm2_certificate_is_not_called_unreadable():
+    """cryptography cannot load SM2 keys; a Private CA can hold one, so the import is judged, not refused (the
+    SM2 signature checks it cannot make are SIG002 warnings; the swapped curve breaks this copy's signature, so
+    CHAIN002 speaks here, which a real SM2 certificate would not cause)."""
+    from pca_import.core.pem import der_to_pem
+    k = ec.generate_private_key(ec.SECP256R1())
+    cert_pem, issuers = _issued(k.public_key(), cn="SM2 Sub")
+    der_bytes = x509.load_pem_x509_certificate(cert_pem.encode()).public_bytes(serialization.Encoding.DER)
+    p256, sm2 = bytes.fromhex("06082a8648ce3d030107"), bytes.fromhex("06082a811ccf5501822d")
+    assert der_bytes.count(p256) == 1
+    report = validate_import(der_to_pem(der_bytes.replace(p256, sm2)), issuers)
+    assert report.facts["key_algorithm"] == "SM2"
+    assert not report.codes & {"ENC007", "KEY004", "FATAL"}, report.to_text()

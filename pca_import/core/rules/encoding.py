@@ -116,7 +116,9 @@ def parsable(f):
                 why = "; ".join(reasons) if reasons else c.extension_error
                 yield None, (f"{c.label} has extensions that cannot be read — {why} — so the extension rules could "
                              "not check it: re-issue it with that extension corrected"), c.location
-            if c.key_error:
+            if c.key_error and not (c.ca_key is not None and c.ca_key.algorithm == "SM2"):
+                # an SM2 key (which a Private CA can hold) is one cryptography cannot load: its signatures go
+                # unchecked (SIG002 says so), it is not an unreadable key
                 yield None, (f"{c.label} has a public key that cannot be read ({c.key_error}): re-issue it with an "
                              "RSA, EC, Ed25519 or ML-DSA key"), c.location
 
