@@ -354,3 +354,11 @@ def test_an_sm2_certificate_is_not_called_unreadable():
     report = validate_import(der_to_pem(der_bytes.replace(p256, sm2)), issuers)
     assert report.facts["key_algorithm"] == "SM2"
     assert not report.codes & {"ENC007", "KEY004", "FATAL"}, report.to_text()
+
+
+def test_key001_names_both_key_algorithms_when_they_differ():
+    from pca_import.core.x509build import make_csr
+    csr = pem(make_csr(new_key("RSA_2048"), name("Key Sub")))
+    cert, issuers = _issued(ec.generate_private_key(ec.SECP384R1()).public_key())
+    [finding] = [f for f in validate_import(cert, issuers, csr=csr).findings if f.code == "KEY001"]
+    assert "EC_secp384r1" in finding.message and "RSA_2048" in finding.message

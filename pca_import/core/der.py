@@ -122,15 +122,24 @@ def subject_public_key_info(tbs: bytes) -> tuple[str, bytes | None, bytes]:
         fields = fields[1:]
     if len(fields) < 6 or fields[5].tag != 0x30:
         raise DerError("no subjectPublicKeyInfo")
-    parts = list(children(tbs, fields[5]))
+    return _spki_parts(tbs, fields[5])
+
+
+def spki_parts(spki: bytes) -> tuple[str, bytes | None, bytes]:
+    """The same three parts of a DER SubjectPublicKeyInfo on its own (a CSR's key)."""
+    return _spki_parts(spki, read_tlv(spki, 0))
+
+
+def _spki_parts(data: bytes, spki: Tlv) -> tuple[str, bytes | None, bytes]:
+    parts = list(children(data, spki))
     if len(parts) != 2 or parts[0].tag != 0x30 or parts[1].tag != 0x03:
         raise DerError("subjectPublicKeyInfo is not an algorithm and a BIT STRING")
-    alg = list(children(tbs, parts[0]))
+    alg = list(children(data, parts[0]))
     if not alg or alg[0].tag != 0x06:
         raise DerError("public key algorithm without an OID")
-    oid = decode_oid(tbs[alg[0].start:alg[0].end])
-    params = tbs[alg[0].end:alg[1].end] if len(alg) > 1 else None  # the whole TLV, tag and length included
-    bits = tbs[parts[1].start:parts[1].end]
+    oid = decode_oid(data[alg[0].start:alg[0].end])
+    params = data[alg[0].end:alg[1].end] if len(alg) > 1 else None  # the whole TLV, tag and length included
+    bits = data[parts[1].start:parts[1].end]
     if not bits:
         raise DerError("empty BIT STRING")
     return oid, params, bits[1:]

@@ -49,7 +49,15 @@ class CaKey(NamedTuple):
 
 def ca_key(tbs: bytes) -> CaKey:
     """The Private CA key algorithm of a TBSCertificate's public key. Raises der.DerError on malformed DER."""
-    oid, params, key = der.subject_public_key_info(tbs)
+    return _named(*der.subject_public_key_info(tbs))
+
+
+def ca_key_of_spki(spki: bytes) -> CaKey:
+    """The same for a DER SubjectPublicKeyInfo on its own (a CSR's key)."""
+    return _named(*der.spki_parts(spki))
+
+
+def _named(oid: str, params: bytes | None, key: bytes) -> CaKey:
     if oid == RSA:
         modulus = der.integers(key)[0] if key else 0
         bits = modulus.bit_length()

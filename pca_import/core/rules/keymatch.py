@@ -14,9 +14,22 @@ from pca_import.core.spec import KEY_ALGORITHMS
       source="aws-api", aws_exception='CertificateMismatchException')
 def key_matches_csr(f: Facts):
     if f.csr_spki is not None and f.certificate.spki is not None and f.certificate.spki != f.csr_spki:
-        yield None, (f"{f.certificate.label} carries a different public key than this CA's CSR: it was signed for "
-                     "another CSR or key — sign this CA's current CSR (get-certificate-authority-csr) and import "
-                     "that certificate"), "certificate"
+        yield None, (f"{f.certificate.label} carries a different public key than this CA's CSR{_algorithms(f)}: it "
+                     "was signed for another CSR or key — sign this CA's current CSR (get-certificate-authority-csr) "
+                     "and import that certificate"), "certificate"
+
+
+def _algorithms(f: Facts) -> str:
+    """` (the certificate's key is EC_prime256v1, the CSR's RSA_2048)` when the two keys differ in algorithm."""
+    from pca_import.core.keys import ca_key_of_spki
+    try:
+        mine, theirs = f.certificate.ca_key, ca_key_of_spki(f.csr_spki)
+    except Exception:  # noqa: BLE001 - the names are a courtesy; the finding stands without them
+        return ""
+    if mine is None or mine.algorithm == theirs.algorithm:
+        return ""
+    return (f" (the certificate's key is {mine.algorithm or mine.described}, the CSR's "
+            f"{theirs.algorithm or theirs.described})")
 
 
 @rule("KEY002", WARNING, "The certificate's subject is the CSR's",
