@@ -112,7 +112,10 @@ def parsable(f):
                          "re-export it from its issuer"), c.location
         else:
             if c.extension_error:
-                reasons = why_unreadable(c.der, c.cert.tbs_certificate_bytes) if c.der else []
+                try:
+                    reasons = why_unreadable(c.der, c.cert.tbs_certificate_bytes) if c.der else []
+                except Exception:  # noqa: BLE001 - the diagnosis is a courtesy: cryptography's own reason stands
+                    reasons = []
                 why = "; ".join(reasons) if reasons else c.extension_error
                 yield None, (f"{c.label} has extensions that cannot be read — {why} — so the extension rules could "
                              "not check it: re-issue it with that extension corrected"), c.location
