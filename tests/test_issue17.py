@@ -362,3 +362,11 @@ def test_key001_names_both_key_algorithms_when_they_differ():
     cert, issuers = _issued(ec.generate_private_key(ec.SECP384R1()).public_key())
     [finding] = [f for f in validate_import(cert, issuers, csr=csr).findings if f.code == "KEY001"]
     assert "EC_secp384r1" in finding.message and "RSA_2048" in finding.message
+
+
+def test_a_root_with_thousands_of_constraint_subtrees_is_over_32kb_as_a_root_import_but_fine_in_a_chain():
+    """The SIZE001 row of the differences table: such a root cannot be imported itself (validators have no size
+    limit), but it may sit in a chain (2 MB)."""
+    kw = _worst_case(10, 4100)
+    assert "SIZE001" in _errors(certificate=kw["chain"], ca_type="ROOT")
+    assert validate_import(**kw).ok
