@@ -101,6 +101,15 @@ class CertInfo:
             return None
 
     @cached_property
+    def ca_key(self):
+        """The Private CA key algorithm of this certificate's public key (`keys.CaKey`), None when unreadable."""
+        from pca_import.core.keys import ca_key
+        try:
+            return ca_key(self.cert.tbs_certificate_bytes)
+        except (der.DerError, IndexError, ValueError):
+            return None
+
+    @cached_property
     def self_issued(self) -> bool:
         """Issuer and subject are the same name under RFC 5280 §7.1 (RFC 5280 §6.1: "self-issued")."""
         return self.cert is not None and self.issuer_key == self.subject_key

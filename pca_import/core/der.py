@@ -101,3 +101,91 @@ def name_constraint_forms(value: bytes) -> list[tuple[str, str]]:
                 raise DerError("empty GeneralSubtree")
             out.append((kind, GENERAL_NAME_FORMS.get(base.tag & 0x1F, f"[{base.tag & 0x1F}]")))
     return out
+
+
+def encode_tlv(tag: int, content: bytes) -> bytes:
+    """One DER TLV (definite length, single-byte tag)."""
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(body)]) + body + content
+
+
+def subject_public_key_info(tbs: bytes) -> tuple[str, bytes | None, bytes]:
+    """(algorithm OID, DER of its parameters or None, the subject public key's bytes) of a TBSCertificate.
+
+    Read from the DER, so it works for keys cryptography will not load (explicit EC parameters, SM2, DSA)."""
+    top = read_tlv(tbs, 0)
+    fields = list(children(tbs, top))
+    if fields and fields[0].tag == 0xA0:  # [0] EXPLICIT version
+        fields = fields[1:]
+    if len(fields) < 6 or fields[5].tag != 0x30:
+        raise DerError("no subjectPublicKeyInfo")
+    return _spki_parts(tbs, fields[5])
+
+
+def spki_parts(spki: bytes) -> tuple[str, bytes | None, bytes]:
+    """The same three parts of a DER SubjectPublicKeyInfo on its own (a CSR's key)."""
+    return _spki_parts(spki, read_tlv(spki, 0))
+
+
+def _spki_parts(data: bytes, spki: Tlv) -> tuple[str, bytes | None, bytes]:
+    parts = list(children(data, spki))
+    if len(parts) != 2 or parts[0].tag != 0x30 or parts[1].tag != 0x03:
+        raise DerError("subjectPublicKeyInfo is not an algorithm and a BIT STRING")
+    alg = list(children(data, parts[0]))
+    if not alg or alg[0].tag != 0x06:
+        raise DerError("public key algorithm without an OID")
+    oid = decode_oid(data[alg[0].start:alg[0].end])
+    params = data[alg[0].end:alg[1].end] if len(alg) > 1 else None  # the whole TLV, tag and length included
+    bits = data[parts[1].start:parts[1].end]
+    if not bits:
+        raise DerError("empty BIT STRING")
+    return oid, params, bits[1:]
+
+
+def integers(data: bytes) -> list[int]:
+    """The INTEGERs of a DER SEQUENCE of INTEGERs (an RSA public key, DSA parameters), as unsigned numbers."""
+    top = read_tlv(data, 0)
+    out = []
+    for child in children(data, top):
+        if child.tag != 0x02:
+            raise DerError("not an INTEGER")
+        out.append(int.from_bytes(data[child.start:child.end], "big"))
+    return out
+
+
+def well_formed(data: bytes, pos: int = 0, end: int | None = None, depth: int = 0) -> None:
+    """Walk every TLV of `data` (into constructed ones); DerError naming the byte offset where it breaks."""
+    end = len(data) if end is None else end
+    if depth > 64:
+        raise DerError(f"nested more than 64 levels at byte {pos}")
+    while pos < end:
+        try:
+            tlv = read_tlv(data, pos)
+        except DerError as exc:
+            raise DerError(f"{exc} at byte {pos}") from None
+        if tlv.end > end:
+            raise DerError(f"element at byte {pos} runs past its parent")
+        if tlv.tag & 0x20:
+            well_formed(data, tlv.start, tlv.end, depth + 1)
+        pos = tlv.end
+
+
+def extension_elements(tbs: bytes) -> tuple[bytes, list[bytes]]:
+    """(the TBSCertificate's content before its [3] extensions, each Extension's whole TLV): to rebuild a
+    certificate holding one extension at a time."""
+    top = read_tlv(tbs, 0)
+    prefix_end, elements = top.end, []
+    pos = top.start
+    for field in children(tbs, top):
+        if field.tag == 0xA3:
+            prefix_end = pos
+            seq = read_tlv(tbs, field.start)
+            at = seq.start
+            for ext in children(tbs, seq):
+                elements.append(tbs[at:ext.end])
+                at = ext.end
+        pos = field.end
+    return tbs[top.start:prefix_end], elements

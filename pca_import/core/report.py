@@ -104,12 +104,19 @@ class Report:
 
     @property
     def facts(self) -> dict[str, Any]:
-        """Subject, issuer, serial, validity and fingerprint of the imported certificate (computed on demand)."""
+        """Subject, issuer, serial, validity, fingerprint and Private CA key algorithm (or "none") of the imported
+        certificate (computed on demand)."""
         c = self._cert
         if c is None:
             return {}
         from pca_import.core.facts import certificate_facts, short_name
-        return {**certificate_facts(c), "subject_short": short_name(c.subject), "chain_length": self._chain_length}
+        from pca_import.core.keys import ca_key
+        try:
+            key_algorithm = ca_key(c.tbs_certificate_bytes).algorithm or "none"
+        except Exception:  # noqa: BLE001 - an unreadable key is ENC007's finding; the facts stay available
+            key_algorithm = "unreadable"
+        return {**certificate_facts(c), "subject_short": short_name(c.subject), "chain_length": self._chain_length,
+                "key_algorithm": key_algorithm}
 
     @property
     def ok(self) -> bool:

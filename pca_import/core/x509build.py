@@ -90,10 +90,12 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
                       key_usage: bool | None = True, key_usage_critical: bool = True,
                       not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
                       days: int = 3650, serial: int | None = None, signing_hash: str | None = None,
-                      rsa_pss: bool = False, issuer_public_key=None,
+                      rsa_pss: bool = False, issuer_public_key=None, ski_critical: bool = False,
+                      aki_critical: bool = False,
                       extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()) -> x509.Certificate:
     """Sign a certificate. `ca=None` omits basic constraints; `key_usage=None` omits key usage and
-    `key_usage=False` writes one without keyCertSign. Key identifiers are always added. `rsa_pss` signs
+    `key_usage=False` writes one without keyCertSign. Key identifiers are always added (non-critical, as RFC 5280
+    requires, unless `ski_critical`/`aki_critical` ask otherwise). `rsa_pss` signs
     with RSASSA-PSS (salt = digest length, as AWS's *WITHRSA_PSS) instead of PKCS#1 v1.5."""
     now = dt.datetime.now(dt.timezone.utc)
     not_before = not_before or now - dt.timedelta(minutes=5)
@@ -108,9 +110,9 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
             digital_signature=not key_usage, content_commitment=False, key_encipherment=False,
             data_encipherment=False, key_agreement=False, key_cert_sign=bool(key_usage),
             crl_sign=bool(key_usage), encipher_only=False, decipher_only=False), key_usage_critical)
-    b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
+    b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), ski_critical)
     b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-        issuer_public_key or signing_key.public_key()), False)
+        issuer_public_key or signing_key.public_key()), aki_critical)
     for ext, critical in extra_extensions:
         b = b.add_extension(ext, critical)
     digest = _hash_for(signing_key, signing_hash)

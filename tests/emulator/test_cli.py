@@ -74,6 +74,7 @@ def test_tf_external_success_returns_flat_string_map():
     assert code == 0, err
     assert all(isinstance(v, str) for v in doc.values())
     assert doc["ok"] == "true" and doc["ca_type"] == "SUBORDINATE" and doc["certificate"] == SUB.pem
+    assert doc["key_algorithm"] == "EC_prime256v1"  # the Private CA key algorithm the CA's key corresponds to
 
 
 def test_tf_external_failure_exits_nonzero_with_findings_on_stderr():

@@ -48,7 +48,7 @@ DIFFERENCES: dict[str, tuple[bool, frozenset[str] | None, str, tuple[str, ...]]]
     "end-entity only": (True, None,
         "the path fails on the end-entity certificate (its signature, dates, issuer name, names under the "
         "CAs' name constraints, its own critical extension); the CA certificates imported are valid",
-        _ids("4.1.3 4.1.6 4.2.2 4.2.6 4.2.7 4.3.1 4.3.2 4.13.2 4.13.3 4.13.7 4.13.8 4.13.9 4.13.10 4.13.12 "
+        _ids("4.1.3 4.2.2 4.2.6 4.2.7 4.3.1 4.3.2 4.13.2 4.13.3 4.13.7 4.13.8 4.13.9 4.13.10 4.13.12 "
              "4.13.13 4.13.15 4.13.16 4.13.17 4.13.20 4.13.22 4.13.24 4.13.26 4.13.28 4.13.29 4.13.31 4.13.33 "
              "4.13.35 4.13.37 4.13.38 4.16.2")),
     "revocation": (True, None,
@@ -69,6 +69,11 @@ DIFFERENCES: dict[str, tuple[bool, frozenset[str] | None, str, tuple[str, ...]]]
         "invalid ones the verdict agrees with PKITS for this reason, not for the policy failure",
         _ids("4.9.1 4.9.2 4.9.4 4.9.6 4.11.2 4.11.4 4.11.7 "
              "4.9.3 4.9.5 4.9.7 4.9.8 4.10.7 4.10.8 4.11.1 4.11.3 4.11.5 4.11.6 4.11.8 4.11.9 4.11.10 4.11.11")),
+    "a key no Private CA holds": (False, frozenset({"KEY004"}),
+        "the imported CA has a DSA-1024 key (DSACACert); a Private CA's key is RSA 2048/3072/4096, EC "
+        "P-256/384/521, ML-DSA or SM2, and the imported certificate carries the CA's own key (4.1.6's end-entity "
+        "signature failure comes after that)",
+        _ids("4.1.4 4.1.6")),
     "basic constraints not critical": (False, frozenset({"BC002"}),
         "AWS Private CA requires basic constraints marked critical; RFC 5280 path validation does not",
         _ids("4.6.4")),

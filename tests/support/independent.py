@@ -7,7 +7,7 @@ Two validators nobody here wrote judge every generated hierarchy:
   certificate issued by the imported CA is validated with the imported CA and the chain as the pool of
   intermediates, so the imported CA is checked as a CA (basic constraints, keyCertSign, path length, name
   constraints). Revocation is not checked (`NO_REVOCATION`); SHA-1 is not treated as weak (no AWS text
-  rejects it in an imported chain).
+  rejects it in an imported chain), nor RSA-1024 (key sizes are KEY004's business, on the imported CA only).
 * **openssl verify** (when the binary exists) with
   `-x509_strict -check_ss_sig -auth_level 0 -no-CApath -no-CAstore -attime NOW -CAfile root -untrusted pool`:
   `-x509_strict` adds OpenSSL's RFC 5280 profile checks, `-check_ss_sig` verifies the root's self-signature
@@ -87,7 +87,8 @@ def pyhanko_verdict(b: Built) -> Verdict:
     try:
         vc = ValidationContext(trust_roots=[_anchor(der(b.root))], moment=NOW, allow_fetching=False,
                                revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
-                               algorithm_usage_policy=DisallowWeakAlgorithmsPolicy(weak_hash_algos=frozenset()))
+                               algorithm_usage_policy=DisallowWeakAlgorithmsPolicy(weak_hash_algos=frozenset(),
+                                                                                   rsa_key_size_threshold=1024))
         v = CertificateValidator(ax.Certificate.load(der(b.ee)), [ax.Certificate.load(der(c)) for c in pool], vc)
         asyncio.run(v.async_validate_path())
     except (ValidationError, PathBuildingError) as exc:
@@ -221,6 +222,22 @@ def _unsupported_nc_form(b: Built) -> bool:
     return False
 
 
+def _imported_key_no_ca_holds(b: Built) -> bool:
+    """The imported CA's key is none of Private CA's key algorithms (read with cryptography, not pca-import)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, mldsa, rsa
+    k = b.imported.public_key()
+    if isinstance(k, rsa.RSAPublicKey):
+        return k.key_size not in (2048, 3072, 4096)
+    if isinstance(k, ec.EllipticCurvePublicKey):
+        return k.curve.name not in ("secp256r1", "secp384r1", "secp521r1")
+    return not isinstance(k, (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey))
+
+
+def _key_identifier_critical(b: Built) -> bool:
+    return any((e := _ext(c, t)) is not None and e.critical for c in _sent(b)
+               for t in (x509.AuthorityKeyIdentifier, x509.SubjectKeyIdentifier))
+
+
 DIFFERENCES: tuple[Difference, ...] = (
     Difference("bc-critical", "Basic constraints must be marked critical (BC002); RFC 5280 path validation "
                "accepts a non-critical one (openssl -x509_strict agrees with AWS).",
@@ -252,6 +269,15 @@ DIFFERENCES: tuple[Difference, ...] = (
                "5280 4.2.1.3 profile rule, not a path-validation step).",
                OPENSSL_ONLY, _ca_without_key_usage,
                validator_reasons=("CA cert does not include key usage extension",), readme="x509_strict"),
+    Difference("ca-key", "The imported certificate carries the CA's own key, so its key must be one a Private CA "
+               "can hold: RSA 2048/3072/4096, EC P-256/P-384/P-521, ML-DSA-44/65/87 or SM2 (KEY004); path validators "
+               "accept any key they can verify with (RSA-1024, P-192, Ed25519 here).",
+               BOTH, _imported_key_no_ca_holds, frozenset({"KEY004"}), readme="KEY004"),
+    Difference("kid-critical", "A critical authority or subject key identifier is imported with a warning (EXT003: AWS "
+               "allows both critical); openssl verify rejects it as an unhandled critical extension (RFC 5280 "
+               "4.2.1.1/4.2.1.2: a CA MUST mark them non-critical).",
+               OPENSSL_ONLY, _key_identifier_critical, validator_reasons=("unhandled critical extension",),
+               readme="EXT003"),
 )
 
 def _root_location(b: Built) -> str:

@@ -29,6 +29,7 @@ NOW = dt.datetime.fromtimestamp(NOW_EPOCH, dt.timezone.utc)
 DAY = dt.timedelta(days=1)
 
 KEY_TYPES = ("rsa2048", "p256", "p384", "ed25519")
+WEAK_KEY_TYPES = ("rsa1024", "p192")   # keys validators accept that no Private CA can hold (KEY004 on the imported CA)
 EE_KEY = ("p256", 20)
 WRONG_KEY = ("p256", 21)
 UNRELATED_KEYS = (("p256", 22), ("p256", 23))
@@ -45,6 +46,10 @@ def pool_key(kind: str, index: int):
         return ec.generate_private_key(ec.SECP384R1())
     if kind == "ed25519":
         return ed25519.Ed25519PrivateKey.generate()
+    if kind == "rsa1024":
+        return rsa.generate_private_key(65537, 1024)
+    if kind == "p192":
+        return ec.generate_private_key(ec.SECP192R1())
     raise ValueError(kind)
 
 
@@ -171,6 +176,7 @@ class LevelSpec:
     self_issued: bool = False       # same subject as its issuer, new key (a key rollover)
     signature: str = "ok"           # ok | flip (a corrupted bit) | wrong_key (signed by another key)
     sha1: bool = False              # signed with SHA-1 (RSA and ECDSA only)
+    kid_critical: str = "none"      # none | aki | ski: that key identifier marked critical (RFC 5280 forbids it)
 
 
 @dataclass(frozen=True)
@@ -312,8 +318,9 @@ def build(spec: HierarchySpec) -> Built:
                                 lv.bc == "critical")
         if lv.ku != "absent":
             b = b.add_extension(_key_usage(lv.ku != "no_cert_sign"), lv.ku != "noncritical")
-        b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(keys[i].public_key()), False)
-        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False)
+        b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(keys[i].public_key()), lv.kid_critical == "ski")
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                            lv.kid_critical == "aki")
         if lv.permitted or lv.excluded:
             b = b.add_extension(x509.NameConstraints(_subtrees(lv.permitted, imported_attrs),
                                                      _subtrees(lv.excluded, imported_attrs)), lv.nc_critical)

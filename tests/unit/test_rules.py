@@ -75,6 +75,45 @@ def _big_chain():
     return dict(certificate=ca("Under Big", big).pem, chain=big.pem * 54 + ROOT.pem)
 
 
+def _root_with_key(private_key, cn: str = "Weak Key Root"):
+    """A self-signed root carrying `private_key`'s public key (any algorithm cryptography can sign with)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from pca_import.core.x509build import build_certificate, name, pem
+    if isinstance(private_key, ed25519.Ed25519PrivateKey):
+        return pem(build_certificate(private_key.public_key(), name(cn), name(cn), private_key))
+    import pca_import.core.x509build as xb
+    b = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name(cn)).public_key(private_key.public_key())
+         .serial_number(x509.random_serial_number()).not_valid_before(NOW - dt.timedelta(days=1))
+         .not_valid_after(NOW + dt.timedelta(days=3000))
+         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), True))
+    return xb.pem(b.sign(private_key, hashes.SHA256()))
+
+
+def _rsa1024_root():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    return dict(certificate=_root_with_key(rsa.generate_private_key(65537, 1024)))
+
+
+def _many_labels_below_constraints():
+    """One 22,000-character host of 11,000 labels below a constrained root: more look-up work than the bound."""
+    nc = x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.test")], excluded_subtrees=[x509.DNSName("x.y")])
+    top = ca("NC Root", extra_extensions=[(nc, True)])
+    san = x509.SubjectAlternativeName([x509.DNSName("a." * 11000 + "example.test")])
+    return dict(certificate=ca("Many Labels", top, extra_extensions=[(san, False)]).pem, chain=top.pem)
+
+
+def _self_issued_outside_constraints():
+    """A key rollover of a CA whose own name is outside the directoryName subtree its issuer permits."""
+    permitted = x509.DirectoryName(x509.Name([x509.NameAttribute(x509.NameOID.ORGANIZATIONAL_UNIT_NAME, "permitted")]))
+    nc = x509.NameConstraints(permitted_subtrees=[permitted], excluded_subtrees=None)
+    top = ca("SI Root")
+    inter = ca("SI Inter", top, extra_extensions=[(nc, True)])
+    rollover = ca("SI Inter", inter, key_tag="SI Inter new")
+    return dict(certificate=rollover.pem, chain=chain(inter, top))
+
+
 # code -> (passing vector, failing vector); each a function returning validate_import kwargs
 VECTORS = {
     "ENC001": (lambda: GOOD_ROOT, lambda: dict(certificate=b"  \n")),
@@ -128,6 +167,10 @@ VECTORS = {
               lambda: _nc(excluded=[x509.DirectoryName(x509.Name([x509.NameAttribute(
                   x509.NameOID.COMMON_NAME, "NC Sub")]))])),
     "NC002": (lambda: GOOD_ROOT, _nc_registered_id),
+    "KEY004": (lambda: GOOD_ROOT, _rsa1024_root),
+    "EXT003": (lambda: GOOD_SUB, lambda: _sub_with(aki_critical=True)),
+    "NC003": (lambda: _nc(permitted=[x509.DNSName("example.test")]), _many_labels_below_constraints),
+    "NC004": (lambda: _nc(permitted=[x509.DNSName("example.test")]), _self_issued_outside_constraints),
     "STAT001": (lambda: dict(GOOD_SUB, ca_status="PENDING_CERTIFICATE"), lambda: dict(GOOD_SUB, ca_status="CREATING")),
     "STAT002": (lambda: dict(GOOD_SUB, ca_status="ACTIVE"), lambda: dict(GOOD_SUB, ca_status="DISABLED")),
 }

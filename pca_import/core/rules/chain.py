@@ -7,7 +7,7 @@ from cryptography.x509.oid import ExtensionOID
 
 from pca_import.core import der
 from pca_import.core.facts import ROOT, SUBORDINATE, CertInfo, Facts, names_chain, short_name, signature_status
-from pca_import.core.names import describe, subject_names, violation
+from pca_import.core.names import Budget, BudgetExhausted, ConstraintIndex, describe, subject_names
 from pca_import.core.signatures import INVALID, UNSUPPORTED, algorithm_name
 from pca_import.core.spec import MAX_DEPTH, UNSUPPORTED_NAME_CONSTRAINT_FORMS
 from pca_import.core.rules.registry import ERROR, WARNING, rule
@@ -212,32 +212,104 @@ def name_encoding(f: Facts):
 
 
 
+class _NcCheck:
+    """The name constraints of the path checked once, for NC001, NC003 and NC004 (see `_name_constraint_check`)."""
+
+    def __init__(self) -> None:
+        self.violations: list[tuple[CertInfo, CertInfo, str]] = []   # (certificate below, constraining CA, text)
+        self.exempt: list[tuple[CertInfo, CertInfo, str]] = []       # the same, for a self-issued imported CA
+        self.budget = Budget()
+        self.stopped: tuple[CertInfo, CertInfo, int, int] | None = None  # (below, CA, names checked, names there)
+
+
+def _name_constraint_check(f: Facts) -> _NcCheck:
+    """Every name of every certificate of the path against the name constraints of every CA above it, through one
+    index per extension, counting comparisons; stops at `names.MAX_CONSTRAINT_COMPARISONS` (NC003 says so)."""
+    cached = f.__dict__.get("_nc_check")
+    if cached is not None:
+        return cached
+    out = f.__dict__["_nc_check"] = _NcCheck()
+    path = f.issuer_path
+    if not path:
+        return out
+    path = path[:MAX_DEPTH * 3]  # longer paths are refused by PATH002; do not let them cost quadratic time
+    names_of: dict[int, list] = {}
+    for j in range(1, len(path)):
+        ca = path[j]
+        e = ca.ext(x509.NameConstraints)
+        if e is None:
+            continue
+        index = ConstraintIndex(e.value)
+        for i in range(j - 1, -1, -1):
+            below = path[i]
+            # RFC 5280 6.1.3 (b): a self-issued certificate is skipped unless it is the last of the path. The
+            # imported CA is never last (it issues certificates, as PATH001 counts it); NC004 warns when that
+            # exemption is what lets it through, because a validator that ends the path there rejects it.
+            into = out.exempt if below.self_issued else out.violations
+            if below.self_issued and i != 0:
+                continue
+            if i not in names_of:
+                san = below.ext(x509.SubjectAlternativeName)
+                names_of[i] = subject_names(below.subject, san.value if san is not None else ())
+            for n, name in enumerate(names_of[i]):
+                try:
+                    why = index.violation(name, out.budget)
+                except BudgetExhausted:
+                    out.stopped = (below, ca, n, len(names_of[i]))
+                    return out
+                if why:
+                    into.append((below, ca, f"{describe(name)}, {why}"))
+    return out
+
+
 @rule("NC001", ERROR, "Name constraints of the chain hold for every certificate below them",
       "AWS Private CA enforces DNS, email (rfc822), URI, IP address and directory-name constraints in an imported "
       "chain; RFC 5280 6.1.3 (b)(c): every name of a certificate below must be within the permitted and outside "
       "the excluded subtrees.", needs=("certificate",),
       source="aws-guide", aws_exception='CertificateMismatchException')
 def name_constraints_hold(f: Facts):
-    path = f.issuer_path
-    if not path:
+    shown: dict[tuple[int, int], int] = {}
+    for below, ca, what in _name_constraint_check(f).violations:
+        pair = (id(below), id(ca))
+        shown[pair] = shown.get(pair, 0) + 1
+        if shown[pair] <= MAX_LINK_FINDINGS:
+            yield None, (f"{below.label} has {what} in the name constraints of {ca.label}: re-issue {below.location} "
+                         f"with names inside those constraints, or {ca.location} with constraints that allow them"), \
+                below.location
+    for (below_id, ca_id), n in shown.items():
+        if n > MAX_LINK_FINDINGS:
+            below = next(b for b, c, _ in _name_constraint_check(f).violations if id(b) == below_id)
+            ca = next(c for b, c, _ in _name_constraint_check(f).violations if id(c) == ca_id)
+            yield None, (f"... and {n - MAX_LINK_FINDINGS} more names of {below.label} outside the name constraints "
+                         f"of {ca.label}"), below.location
+
+
+@rule("NC003", WARNING, "Name-constraint checking finished within its bound",
+      "RFC 5280 6.1.3 (b)(c) compares every name below with every subtree; pca-import bounds that work at "
+      "250,000 comparisons, as Go's crypto/x509 does (VerifyOptions.MaxConstraintComparisions).",
+      needs=("certificate",), source="operational", aws_exception=None)
+def name_constraints_bounded(f: Facts):
+    check = _name_constraint_check(f)
+    if check.stopped is None:
         return
-    path = path[:MAX_DEPTH * 3]  # longer paths are refused by PATH002; do not let them cost quadratic time
-    for j in range(1, len(path)):
-        ca = path[j]
-        e = ca.ext(x509.NameConstraints)
-        if e is None:
-            continue
-        for i in range(j - 1, -1, -1):
-            below = path[i]
-            if below.self_issued:  # RFC 5280 6.1.3 (b): skipped unless final — an imported CA never is (it issues)
-                continue
-            san = below.ext(x509.SubjectAlternativeName)
-            for name in subject_names(below.subject, san.value if san is not None else ()):
-                why = violation(name, e.value)
-                if why:
-                    yield None, (f"{below.label} has {describe(name)}, {why} in the name constraints of {ca.label}: "
-                                 f"re-issue {below.location} with names inside those constraints, or {ca.location} "
-                                 "with constraints that allow them"), below.location
+    below, ca, done, total = check.stopped
+    yield None, (f"name constraints were not fully checked: pca-import stopped after {check.budget.limit:,} "
+                 f"comparisons, at name {done + 1} of {total} of {below.label} against the constraints of {ca.label}; "
+                 "the names after it were not checked (NC001 reports only what was checked) and AWS checks them "
+                 "at import (Go's crypto/x509 bounds the same work at 250,000 comparisons by default) — fewer names "
+                 f"in {below.location} or fewer subtrees in {ca.location} let pca-import check them all"), below.location
+
+
+@rule("NC004", WARNING, "A self-issued imported CA is outside its issuers' name constraints",
+      "RFC 5280 6.1.3 (b): \"If certificate i is self-issued and it is not the final certificate in the path, skip "
+      "this step for certificate i.\" The imported CA is not final (it issues certificates), so NC001 exempts it.",
+      needs=("certificate",), source="rfc5280", aws_exception=None)
+def self_issued_outside_constraints(f: Facts):
+    for below, ca, what in _name_constraint_check(f).exempt[:MAX_LINK_FINDINGS]:
+        yield None, (f"{below.label} is self-issued and has {what} in the name constraints of {ca.label}: RFC 5280 "
+                     "exempts a self-issued CA that is not the end of the path, so the certificates it issues "
+                     "validate, but `openssl verify` of this certificate itself (the path ending here) fails — re-issue "
+                     f"{below.location} with names inside those constraints to be safe with both"), below.location
 
 
 @rule("NC002", ERROR, "No name-constraint form AWS Private CA does not support",
@@ -247,8 +319,16 @@ def name_constraints_hold(f: Facts):
 def name_constraint_forms(f: Facts):
     nc_oid = ExtensionOID.NAME_CONSTRAINTS.dotted_string
     for c in f.parsed_path:
-        if c.ext(x509.NameConstraints) is None and c.extension_error is None:
-            continue  # read the DER only where cryptography saw name constraints or could not read the extensions
+        e = c.ext(x509.NameConstraints)
+        if e is None and c.extension_error is None:
+            continue  # read the DER only where cryptography could not read the extensions
+        if e is not None:  # cryptography read them: x400Address and ediPartyName would have made that fail
+            bad = sorted({f"{kind} {_FORM_NAMES[type(g)]}" for kind, subtrees in
+                          (("permitted", e.value.permitted_subtrees), ("excluded", e.value.excluded_subtrees))
+                          for g in subtrees or () if type(g) in _FORM_NAMES})
+            if bad:
+                yield None, _unsupported_forms_message(c, bad), c.location
+            continue
         for oid, _critical, value in c.raw_extensions or ():
             if oid != nc_oid:
                 continue
@@ -258,9 +338,15 @@ def name_constraint_forms(f: Facts):
                 continue  # unreadable: ENC007 reports the extensions
             bad = sorted({f"{kind} {form}" for kind, form in forms if form in UNSUPPORTED_NAME_CONSTRAINT_FORMS})
             if bad:
-                yield None, (f"{c.label} has name constraints on {', '.join(bad)}, which AWS Private CA does not "
-                             "support: re-issue it with DNS, email, URI, IP address or directory-name constraints "
-                             "only"), c.location
+                yield None, _unsupported_forms_message(c, bad), c.location
+
+
+_FORM_NAMES = {x509.OtherName: "otherName", x509.RegisteredID: "registeredID"}  # the unsupported forms it can read
+
+
+def _unsupported_forms_message(c: CertInfo, bad: list[str]) -> str:
+    return (f"{c.label} has name constraints on {', '.join(bad)}, which AWS Private CA does not support: re-issue "
+            "it with DNS, email, URI, IP address or directory-name constraints only")
 
 
 def _bc(c: CertInfo):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pca_import.core.pem import PRIVATE_KEY_LABELS, split_pem
 from pca_import.core.rules.registry import ERROR, NOTICE, rule
+from pca_import.core.unreadable import why_unreadable
 
 _CONVERT = {
     "certificate": "openssl x509 -inform der -in certificate.der -out certificate.pem",
@@ -111,9 +112,16 @@ def parsable(f):
                          "re-export it from its issuer"), c.location
         else:
             if c.extension_error:
-                yield None, (f"{c.label} has extensions that cannot be read ({c.extension_error}), so the extension "
-                             "rules could not check it: re-issue it"), c.location
-            if c.key_error:
+                try:
+                    reasons = why_unreadable(c.der, c.cert.tbs_certificate_bytes) if c.der else []
+                except Exception:  # noqa: BLE001 - the diagnosis is a courtesy: cryptography's own reason stands
+                    reasons = []
+                why = "; ".join(reasons) if reasons else c.extension_error
+                yield None, (f"{c.label} has extensions that cannot be read — {why} — so the extension rules could "
+                             "not check it: re-issue it with that extension corrected"), c.location
+            if c.key_error and not (c.ca_key is not None and c.ca_key.algorithm == "SM2"):
+                # an SM2 key (which a Private CA can hold) is one cryptography cannot load: its signatures go
+                # unchecked (SIG002 says so), it is not an unreadable key
                 yield None, (f"{c.label} has a public key that cannot be read ({c.key_error}): re-issue it with an "
                              "RSA, EC, Ed25519 or ML-DSA key"), c.location
 

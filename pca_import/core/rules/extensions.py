@@ -88,3 +88,25 @@ def key_usage_cert_sign(f: Facts):
         if e is not None and not e.value.key_cert_sign:
             yield None, (f"{c.label} has a key usage without keyCertSign, so it may not sign certificates: "
                          "re-issue it with `keyUsage = critical, keyCertSign, cRLSign`"), c.location
+
+
+KEY_IDENTIFIERS = ((x509.AuthorityKeyIdentifier, "authority key identifier", "4.2.1.1"),
+                   (x509.SubjectKeyIdentifier, "subject key identifier", "4.2.1.2"))
+
+
+@rule("EXT003", WARNING, "Authority and subject key identifiers are not marked critical",
+      "RFC 5280 4.2.1.1 (authority key identifier) and 4.2.1.2 (subject key identifier): conforming CAs MUST mark "
+      "this extension as non-critical. (AWS Private CA allows both critical; Go's crypto/x509 refuses to parse such "
+      "a certificate and openssl verify rejects it as an unhandled critical extension.)",
+      source="rfc5280", aws_exception=None)
+def key_identifiers_not_critical(f: Facts):
+    for c in f.with_extensions:
+        for ext_type, name, section in KEY_IDENTIFIERS:
+            e = c.ext(ext_type)
+            if e is None or not e.critical:
+                continue
+            yield None, (f"{c.label} marks its {name} critical, which RFC 5280 {section} forbids: AWS Private CA "
+                         "imports it, but Go's crypto/x509 refuses to parse the certificate (every Go-based client: "
+                         "Kubernetes, Vault, Terraform, most service meshes) and openssl verify rejects the chain "
+                         f"(unhandled critical extension) — re-issue {c.location} with the {name} non-critical"), \
+                c.location
