@@ -55,6 +55,22 @@ def _location_property(location: Location) -> str:
     return _PROPERTY_OF_PART.get(Location(location).part, "certificate")
 
 
+def unchanged_since_apply(olds: dict | None, news: dict) -> bool:
+    """The checked inputs equal those of the last successful apply (state's inputs), PEM compared canonically."""
+    if not olds:
+        return False
+    for key in INPUTS:
+        old, new = olds.get(key), news.get(key)
+        if is_unknown(new):
+            return False
+        if key in PEM_INPUTS:
+            if canonical_pem(old) != canonical_pem(new):
+                return False
+        elif old != new:
+            return False
+    return True
+
+
 def holds_private_key(value: Any) -> bool:
     """A PEM private key in an input (ENC004): failures about that input must not name it as their property,
     because the engine prints a named property's value with the failure."""
@@ -125,7 +141,11 @@ class CaCertificateImportProvider(AwsProvider):
             failures.append(CheckFailure("certificate_authority_arn", "certificate_authority_arn is required"))
         cert_unknown = is_unknown(news.get("certificate"))
         chain_unknown = is_unknown(news.get("certificate_chain"))
-        live = bool(arn) and self._live_checks and self._offline_reason is None
+        # Reads at preview only where they can change the verdict: inputs new or changed since the last successful
+        # apply. An unchanged resource was checked against the live CA then; what changed in AWS since is drift,
+        # which `pulumi refresh` reads (a pull-request preview of a large hierarchy pays no AWS round trips).
+        live = (bool(arn) and self._live_checks and self._offline_reason is None
+                and not unchanged_since_apply(olds, news))
         if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
             if live:
                 self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,

@@ -263,3 +263,18 @@ def test_a_private_key_in_an_input_fails_check_on_no_property(provider):
         assert holder not in {f.property for f in failures}
         assert "" in {f.property for f in failures}
         assert not any(line in f.reason for f in failures for line in key_pem.splitlines()[1:-1])
+
+
+def test_a_preview_of_an_unchanged_import_reads_nothing_from_aws_and_a_changed_one_reads_the_ca(provider, calls):
+    """Pull-request previews: inputs unchanged since the last apply cost no AWS call (drift is refresh's job);
+    a changed certificate is checked against the live CA again."""
+    arn, cert = pca.pca_root()
+    checked = provider.check({}, props(arn, cert)).inputs  # as the engine stores them after the apply
+    create_ok(provider, props(arn, cert))
+    calls.reset()
+    again = provider.check(checked, props(arn, "\r\n" + cert.replace("\n", "\r\n")))  # only whitespace differs
+    assert again.failures == [] and calls.get() == {}
+    other = ca("Another Root")
+    changed = provider.check(checked, props(arn, other.pem))
+    assert "KEY001" in " ".join(f.reason for f in changed.failures)  # the live CSR was read: not its key
+    assert calls.get().get("GetCertificateAuthorityCsr", 0) + calls.get().get("DescribeCertificateAuthority", 0) > 0

@@ -1,0 +1,81 @@
+"""An existing stack made by the previous version (flat layout, every resource `pulumi-python:dynamic:Resource`
+at the stack's top level) upgrades to this one — the `PkiHierarchy` component, resource types of their own —
+with no replace and no AWS write: aliases carry every resource over."""
+from __future__ import annotations
+
+import json
+import subprocess
+import tarfile
+import io
+
+import pytest
+
+from certfactory import CA
+from pca_import.core.x509build import build_certificate, name, new_key, private_key_pem
+from pca_import.devtools.local_pulumi import REPO, LocalProject, engine_bin
+
+pytestmark = pytest.mark.engine
+
+# The last commit of the flat layout: the version existing stacks were made by.
+PREVIOUS = "b6b543b"
+WRITES = ("CreateCertificateAuthority", "IssueCertificate", "ImportCertificateAuthorityCertificate",
+          "TagCertificateAuthority", "UntagCertificateAuthority", "UpdateCertificateAuthority",
+          "DeleteCertificateAuthority")
+
+
+def _previous_source(dest) -> None:
+    blob = subprocess.run(["git", "-C", str(REPO), "archive", PREVIOUS, "pca_import", "__main__.py"],
+                          capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        tar.extractall(dest, filter="data")
+
+
+def test_a_stack_of_the_previous_version_upgrades_without_replace_or_write(tmp_path, emulator_url):
+    from calls import Calls
+    calls = Calls(emulator_url)
+    old = tmp_path / "previous"
+    _previous_source(old)
+    env = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    proj = LocalProject(tmp_path / "work", engine_bin(), {**env, "PYTHONPATH": str(old)})
+    main = proj.dir / "__main__.py"
+    main.unlink()
+    main.symlink_to(old / "__main__.py")
+    key = new_key("EC_secp384r1")
+    root = CA(build_certificate(key.public_key(), name("Upgrade Offline Root"), name("Upgrade Offline Root"), key,
+                                path_length=1, days=3650), key)
+    proj.init_stack("pki")
+    proj.init_stack("signer")
+    proj.config_set("signer", "pca-import:signerCertificate", root.pem)
+    proj.config_set("signer", "pca-import:signerKey", private_key_pem(root.key), secret=True)
+    proj.up("pki")
+    proj.up("signer")
+    proj.up("pki")
+    before = json.loads(proj.pulumi("stack", "export", stack="pki").stdout)
+    old_types = {r["type"] for r in before["deployment"]["resources"] if r["type"].startswith("pulumi-python")}
+    assert old_types == {"pulumi-python:dynamic:Resource"}, old_types  # really made by the previous version
+
+    # this version: the project's program and package as installed
+    main.unlink()
+    main.symlink_to(REPO / "__main__.py")
+    proj.env.pop("PYTHONPATH")
+    for stack in ("pki", "signer"):
+        steps = json.loads(proj.pulumi("preview", "--json", stack=stack).stdout)["steps"]
+        ops = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps}
+        # only the new component itself is created; every CA, certificate and import stays as it is
+        changed = {n: op for n, op in ops.items() if op != "same" and not (n == "pki" and op == "create")}
+        assert changed == {}, (stack, changed)
+    calls.reset()
+    proj.up("pki")
+    proj.up("signer")
+    writes = {k: v for k, v in calls.get().items() if k in WRITES}
+    assert writes == {}, writes
+    after = json.loads(proj.pulumi("stack", "export", stack="pki").stdout)
+    types = {r["type"] for r in after["deployment"]["resources"]}
+    assert "pulumi-python:dynamic/pca_import:CaCertificateImport" in types
+    assert "pca-import:index:PkiHierarchy" in types and "pulumi-python:dynamic:Resource" not in types
+    ids = lambda d: sorted(r.get("id") for r in d["deployment"]["resources"] if r.get("id"))  # noqa: E731
+    assert ids(after) == ids(before)  # the same CAs, certificates and imports
+    for stack in ("pki", "signer"):
+        proj.pulumi("preview", "--expect-no-changes", stack=stack)
+        proj.pulumi("refresh", "--yes", "--expect-no-changes", "--skip-preview", stack=stack)
