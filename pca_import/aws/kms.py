@@ -62,6 +62,8 @@ def _fail(uri: KmsKeyUri, step: str, exc: Exception) -> AwsError:
         "KMSInvalidStateException": "the key is not usable now (pending deletion or import): cancel the deletion "
                                     "or pick another key",
         "InvalidKeyUsageException": "the key is not a SIGN_VERIFY key: create an asymmetric signing key",
+        "ValidationException": "KMS refused the signing algorithm for this key (an ECC key signs with the hash of "
+                               "its curve only: P-256 SHA-256, P-384 SHA-384, P-521 SHA-512)",
         "UnrecognizedClientException": "the credentials are not valid for KMS: set working AWS credentials",
         "EndpointConnectionError": "KMS cannot be reached: check AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL and the "
                                    "network",
@@ -97,6 +99,15 @@ class KmsSigner:
                                f"{', '.join(SIGNING_KEY_SPECS)}", "KmsKey", step="GetPublicKey")
             self._public = serialization.load_der_public_key(reply["PublicKey"])
         return self._public
+
+    @property
+    def default_hash(self) -> str:
+        """The hash KMS signs with for this key: an ECC key has exactly one (P-256 SHA-256, P-384 SHA-384,
+        P-521 SHA-512); RSA keys take SHA-256 as file keys do."""
+        public = self.public_key()
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            return {256: "SHA256", 384: "SHA384", 521: "SHA512"}.get(public.curve.key_size, "SHA256")
+        return "SHA256"
 
     def sign_digest(self, digest: bytes, hash_name: str) -> bytes:
         family = "rsa" if isinstance(self.public_key(), rsa.RSAPublicKey) else "ec"

@@ -31,7 +31,8 @@ HASHES = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA
 class RemoteSigner(Protocol):
     """A signing key held elsewhere. `name` says where (for messages: never a secret);
     `sign_digest(digest, hash_name)` returns the X.509 signature value over a TBS whose `hash_name` digest
-    (SHA256/SHA384/SHA512) is `digest`: PKCS#1 v1.5 for RSA, a DER ECDSA-Sig-Value for EC."""
+    (SHA256/SHA384/SHA512) is `digest`: PKCS#1 v1.5 for RSA, a DER ECDSA-Sig-Value for EC. A signer may also
+    have `default_hash` (a KMS ECC key signs with one hash only)."""
 
     name: str
 

@@ -1,12 +1,11 @@
 """The emulator's KMS `Sign` and `Verify`, made faithful where pca-import's KMS signer depends on them.
 
-Measured on moto 5.2.5: `Sign` signs the base64 *text* of `Message` (the request field as sent on the wire),
-never its bytes, and ignores `MessageType`; so with `MessageType=DIGEST` the signature covers neither the
-digest nor the message and does not verify against the key's public key. AWS (API reference, Sign):
-"Message: ... If you provide a message digest, use the DIGEST value of MessageType to prevent the digest
-from being hashed again while signing" -- RAW hashes the message bytes with the algorithm's hash, DIGEST
-signs the given digest as it is, and a digest whose length is not the algorithm's hash length is a
-ValidationException. Here both are done as AWS does, on the decoded bytes; `Verify` likewise.
+Measured on moto 5.2.5: `Sign` ignores `MessageType`, so with `MessageType=DIGEST` it hashes the digest
+again as if it were the message, and the signature does not verify over the data the digest was made from
+(with RAW it does). AWS's Sign (API reference, MessageType, paraphrased): RAW messages are hashed as part
+of the signing algorithm, DIGEST values are already hashed and are signed as given; a digest whose length is
+not the algorithm's hash length is a ValidationException. Here both are done as AWS does, on the decoded bytes; `Verify` likewise. A disabled key
+or one pending deletion is refused by Sign, Verify and GetPublicKey, as AWS does (moto uses it).
 """
 from __future__ import annotations
 
@@ -47,6 +46,7 @@ def _prepare(self, field: str):
         raise ValidationException("1 validation error detected: Value at 'Message' failed to satisfy constraint: "
                                   "Member must have length greater than or equal to 1")
     key = self.kms_backend.describe_key(key_id)
+    _check_state(key)
     if key.key_usage != "SIGN_VERIFY":
         raise ValidationException(f"1 validation error detected: Value '{key.id}' at 'KeyId' failed to satisfy "
                                   "constraint: Member must point to a key with usage: 'SIGN_VERIFY'")
@@ -65,6 +65,16 @@ def _prepare(self, field: str):
         raise ValidationException(f"1 validation error detected: Value '{message_type}' at 'MessageType' failed to "
                                   "satisfy constraint: Member must satisfy enum value set: [DIGEST, RAW]")
     return key, data, algorithm, chosen, how, algorithm_name
+
+
+def _check_state(key) -> None:
+    """AWS refuses a disabled key (DisabledException) and one pending deletion (KMSInvalidStateException) for
+    Sign, Verify and GetPublicKey; moto 5.2.5 uses them all the same."""
+    from moto.core.exceptions import JsonRESTError
+    if key.key_state == "Disabled":
+        raise JsonRESTError("DisabledException", f"{key.arn} is disabled.")
+    if key.key_state == "PendingDeletion":
+        raise JsonRESTError("KMSInvalidStateException", f"{key.arn} is pending deletion.")
 
 
 def _padding(how: str, algorithm):
@@ -103,5 +113,14 @@ def verify(self) -> str:
 
 def apply_patches() -> None:
     from moto.kms.responses import KmsResponse
+    original_get_public_key = KmsResponse.get_public_key
+
+    def get_public_key(self) -> str:
+        key_id = self._get_param("KeyId")
+        self._validate_key_id(key_id)
+        _check_state(self.kms_backend.describe_key(key_id))
+        return original_get_public_key(self)
+
+    KmsResponse.get_public_key = get_public_key
     KmsResponse.sign = sign
     KmsResponse.verify = verify
