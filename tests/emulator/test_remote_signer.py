@@ -5,7 +5,6 @@ failures a user meets (an unreachable key, a wrong PIN, a key of the wrong type,
 signer certificate's) are SignerKeyErrors that name the key and the fix and never carry the PIN."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import subprocess
 
