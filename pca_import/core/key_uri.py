@@ -9,7 +9,7 @@ Forms (attribute names as step-ca and RFC 7512 spell them):
 * `pkcs11:token=<label>;object=<label>[;id=<%xx bytes>][;slot-id=<n>]?module-path=<library>[&pin-source=<file>]`
   (values percent-encoded; `module-path` is also accepted among the path attributes, as step-ca writes it).
 
-Pure: strings in, a dataclass or an `ActionableError` naming the problem and the fix out.
+Pure: strings in, a dataclass or a `KeyUriError` naming the problem and the fix out.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from pca_import.errors import ActionableError
+from pca_import.errors import SignerKeyError
 
 PKCS11_PATH_ATTRS = {"token", "object", "id", "slot-id", "manufacturer", "model", "serial", "type",
                      "slot-description", "slot-manufacturer", "library-manufacturer", "library-description",
@@ -28,8 +28,8 @@ EXAMPLES = ("`awskms:key-id=alias/offline-root` or "
             "`pkcs11:token=offline;object=root?module-path=/usr/lib/softhsm/libsofthsm2.so`")
 
 
-class KeyUriError(ActionableError):
-    code = "KeyUri"
+class KeyUriError(SignerKeyError):
+    """A malformed signer key URI (a SignerKeyError: the message names the source and the fix)."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from pca_import.core.der import DerError, read_tlv
-from pca_import.errors import ActionableError
+from pca_import.errors import SignerKeyError
 
 HASHES = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
 
@@ -41,10 +41,8 @@ class RemoteSigner(Protocol):
     def sign_digest(self, digest: bytes, hash_name: str) -> bytes: ...
 
 
-class RemoteSignatureError(ActionableError):
+class RemoteSignatureError(SignerKeyError):
     """The remote key's answer is not a valid signature over the certificate."""
-
-    code = "RemoteSignature"
 
 
 _THROWAWAY: dict[str, object] = {}

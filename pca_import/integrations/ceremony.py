@@ -23,11 +23,12 @@ from pca_import.core.renewal import new_validity
 from pca_import.core.validate import validate_import
 from pca_import.core.x509build import build_certificate, pem, sign_csr
 from pca_import.core.facts import spki_der
+from pca_import.errors import UsageError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-class CeremonyError(ValueError):
+class CeremonyError(UsageError):
     """Input the ceremony cannot use; the message names it and the fix (exit 2)."""
 
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from pca_import.core.key_uri import Pkcs11Uri
-from pca_import.errors import ActionableError, MissingExtra
+from pca_import.errors import MissingExtra, SignerKeyError
 
 ENV_PIN = "PCA_IMPORT_PKCS11_PIN"
 # DER prefixes of DigestInfo (RFC 8017 section 9.2, note 1) for CKM_RSA_PKCS, which signs what it is given
@@ -28,8 +28,8 @@ _LIBS: dict = {}
 _LOCK = threading.Lock()
 
 
-class Pkcs11KeyError(ActionableError):
-    code = "Pkcs11Key"
+class Pkcs11KeyError(SignerKeyError):
+    """The token, the key or the PIN cannot be used; the message names the URI and the fix, never the PIN."""
 
 
 def _pkcs11():

@@ -112,7 +112,7 @@ def open_remote(uri: str, name: str, environ: Mapping[str, str] = os.environ):
     """The RemoteSigner a key URI names, its public key already read (so an unreachable key, a wrong PIN or a
     key of the wrong type fails here), or a SignerKeyError naming `name` and the fix."""
     from pca_import.core.key_uri import KmsKeyUri, parse
-    from pca_import.errors import ActionableError
+    from pca_import.errors import ActionableError, MissingExtra
     try:
         parsed = parse(uri, name)
         if isinstance(parsed, KmsKeyUri):
@@ -122,6 +122,8 @@ def open_remote(uri: str, name: str, environ: Mapping[str, str] = os.environ):
             from pca_import.resources.pkcs11_key import Pkcs11Signer
             signer = Pkcs11Signer(parsed, environ)
         signer.public_key()
+    except MissingExtra:
+        raise
     except ActionableError as exc:
         text = str(exc)
         raise SignerKeyError(text if text.startswith(name) else f"{name}: {text}") from None
