@@ -14,7 +14,7 @@ Pure apart from the signer's own `sign_digest` (which the caller provides): no I
 from __future__ import annotations
 
 import threading
-from typing import Protocol, runtime_checkable
+from typing import Callable, Protocol, runtime_checkable
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pca_import.core.der import DerError, read_tlv
 from pca_import.errors import SignerKeyError
 
-HASHES = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
+HASHES: dict[str, Callable[[], hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
 
 
 @runtime_checkable

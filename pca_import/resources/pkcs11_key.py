@@ -141,13 +141,13 @@ class Pkcs11Signer:
         if self._public is not None:
             return self._public
         pkcs11 = _pkcs11()
-        A, O = pkcs11.Attribute, pkcs11.ObjectClass
+        A, OC = pkcs11.Attribute, pkcs11.ObjectClass
         with self._session() as session:
-            private = self._find(session, O.PRIVATE_KEY)
+            private = self._find(session, OC.PRIVATE_KEY)
             if private is None:
                 raise Pkcs11KeyError(f"{self.name}: no private key with this label/id on the token: check "
                                      "`object=`/`id=` (`pkcs11-tool --list-objects --login`)")
-            public = self._find(session, O.PUBLIC_KEY)
+            public = self._find(session, OC.PUBLIC_KEY)
             if public is None:
                 raise Pkcs11KeyError(f"{self.name}: the token has the private key but no public key object with "
                                      "the same label/id: import the public key beside it (pkcs11-tool "
