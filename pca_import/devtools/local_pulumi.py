@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # the repository (this file is pca_import/devtools/local_pulumi.py)
 DEMO_PASSPHRASE = "pca-import-local-demo"  # local file backend only; use a real passphrase or KMS elsewhere
 
 
