@@ -74,17 +74,21 @@ def test_two_ups_of_one_stack_started_together_one_runs_the_other_gets_the_lock_
         {"name": "team-issuing", "type": "SUBORDINATE", "parent": "team-root",
          "subject": {"commonName": "Team Issuing"}}])
     argv = ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never", "--stack", "pki"]
-    procs = []
-    for _ in range(2):
-        procs.append(subprocess.Popen(argv, cwd=team.dir, env=team.env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True))
+    procs = [subprocess.Popen(argv, cwd=team.dir, env=team.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)]
+    # the second starts while the first holds the stack's lock (its lock object is in the bucket): both runs
+    # overlap, and the test does not depend on which of two simultaneous lock writes S3 lists first
+    deadline = time.monotonic() + 120
+    while not any(k.startswith(".pulumi/locks/") for k in _state_objects()) and procs[0].poll() is None:
+        assert time.monotonic() < deadline, "the first up never took the lock"
         time.sleep(0.05)
+    assert procs[0].poll() is None, "the first up ended before the second started"
+    procs.append(subprocess.Popen(argv, cwd=team.dir, env=team.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True))
     outs = [p.communicate(timeout=600)[0] for p in procs]
-    codes = sorted(p.returncode for p in procs)
-    assert codes[0] == 0 and codes[1] != 0, outs
-    loser = outs[[p.returncode for p in procs].index(codes[1])]
-    assert "locked" in loser.lower(), loser
-    print("the lock error:", loser.strip().splitlines()[-3:])
+    assert procs[0].returncode == 0 and procs[1].returncode != 0, outs
+    assert "the stack is currently locked by 1 lock(s)" in outs[1] and "pulumi cancel" in outs[1], outs[1]
+    assert not any(k.startswith(".pulumi/locks/") for k in _state_objects())  # the winner released its lock
     assert len(_cas_named("Team Issuing")) == 1 and len(_cas_named("Team Root")) == 1  # nothing twice
     team.pulumi("preview", "--expect-no-changes", stack="pki")
     team.pulumi("refresh", "--yes", "--expect-no-changes", stack="pki")
