@@ -115,3 +115,20 @@ def test_what_the_ceremony_refuses_writes_nothing(capsys, tmp_path):
                         str(c["root"]))
     assert code == 2 and "exists" in err
     assert "1234" not in err
+
+
+def test_a_certificate_that_fails_the_rules_is_not_written(capsys, tmp_path):
+    """A root with path length 0 may not sign a CA: the rules refuse the result (exit 1), no file appears."""
+    key = tmp_path / "k.pem"
+    key.write_text(private_key_pem(new_key()))
+    root = tmp_path / "root.pem"
+    code, _, err = _run(capsys, "sign", "--key", str(key), "--self-signed", "--subject", "CN=Leaf-Only Root",
+                        "--path-length", "0", "--out", str(root))
+    assert code == 0, err
+    csr = tmp_path / "ca.csr"
+    csr.write_text(pem(make_csr(new_key(), name("Would-Be CA"))))
+    out, chain = tmp_path / "ca.pem", tmp_path / "chain.pem"
+    code, _, err = _run(capsys, "sign", "--key", str(key), "--csr", str(csr), "--issuer-certificate", str(root),
+                        "--out", str(out), "--chain-out", str(chain))
+    assert code == 1 and "PATH001" in err and "nothing was written" in err, err
+    assert not out.exists() and not chain.exists()
