@@ -33,7 +33,8 @@ def _client(uri: KmsKeyUri):
         raise MissingExtra("aws", exc.name or "boto3", "signing with an AWS KMS key") from None
     region = uri.region or _region_of(uri.key_id) or os.environ.get("AWS_REGION") or \
         os.environ.get("AWS_DEFAULT_REGION")
-    key = (uri.profile, region)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_KMS") or os.environ.get("AWS_ENDPOINT_URL")  # boto3 reads them
+    key = (uri.profile, region, endpoint)
     with _LOCK:
         if key not in _CLIENTS:
             try:

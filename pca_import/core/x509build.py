@@ -13,9 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, mldsa, padding, rsa
 from cryptography.x509.oid import NameOID
 from pca_import.core import spec
-from pca_import.errors import InputError
-
 from pca_import.core.remote_signing import is_remote, sign_builder
+from pca_import.errors import InputError
 
 _KEY_GENERATORS = {
     "RSA_2048": lambda: rsa.generate_private_key(65537, 2048),
@@ -102,8 +101,9 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
                       days: int = 3650, serial: int | None = None, signing_hash: str | None = None,
                       rsa_pss: bool = False, issuer_public_key=None,
                       extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()) -> x509.Certificate:
-    """Sign a certificate with `signing_key`, a private key or a `RemoteSigner` (KMS, HSM). `ca=None` omits basic constraints; `key_usage=None` omits key usage and
-    `key_usage=False` writes one without keyCertSign. Key identifiers are always added. `rsa_pss` signs
+    """Sign a certificate with `signing_key`, a private key or a `RemoteSigner` (KMS, HSM: remote_signing.py).
+    `ca=None` omits basic constraints; `key_usage=None` omits key usage and `key_usage=False` writes one without
+    keyCertSign. Key identifiers are always added. `rsa_pss` signs
     with RSASSA-PSS (salt = digest length, as AWS's *WITHRSA_PSS) instead of PKCS#1 v1.5."""
     now = dt.datetime.now(dt.timezone.utc)
     not_before = not_before or now - dt.timedelta(minutes=5)
@@ -126,7 +126,7 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
     digest = _hash_for(signing_key, signing_hash)
     if is_remote(signing_key):  # a KMS or HSM key: the TBS is signed there (remote_signing.py)
         if rsa_pss:
-            raise ValueError("RSASSA-PSS is not offered for a remote signer key: sign with PKCS#1 v1.5")
+            raise InputError("RSASSA-PSS is not offered for a remote signer key: sign with PKCS#1 v1.5")
         return sign_builder(b, signing_key, digest.name.upper())
     if rsa_pss and isinstance(signing_key, rsa.RSAPrivateKey):
         pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=padding.PSS.DIGEST_LENGTH)
