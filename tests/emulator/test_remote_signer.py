@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import uuid
 
 import boto3
 import pytest
@@ -86,17 +87,18 @@ def test_a_kms_key_signs_a_root_and_a_csr(emulator_url, tmp_path, spec):
 def test_a_kms_key_by_alias_is_the_signer_certificates_key_or_a_clear_error(emulator_url):
     kms = boto3.client("kms")
     arn = _kms_key("ECC_NIST_P384")
-    kms.create_alias(AliasName="alias/pca-import-test-root", TargetKeyId=arn)
-    signer = open_remote("awskms:key-id=alias/pca-import-test-root", "x")
+    alias = f"alias/pca-import-test-root-{uuid.uuid4().hex[:8]}"  # unique: the emulator may outlive this run
+    kms.create_alias(AliasName=alias, TargetKeyId=arn)
+    signer = open_remote(f"awskms:key-id={alias}", "x")
     root = build_certificate(signer.public_key(), name("Alias Root"), name("Alias Root"), signer)
-    env = {"PCA_IMPORT_SIGNER_KEY_URI": "awskms:key-id=alias/pca-import-test-root"}
+    env = {"PCA_IMPORT_SIGNER_KEY_URI": f"awskms:key-id={alias}"}
     assert signer_key(lambda _k: None, pem(root), env).public_key() == signer.public_key()
     other = new_key("EC_secp384r1")
     stranger = build_certificate(other.public_key(), name("Other Root"), name("Other Root"), other)
     with pytest.raises(SignerKeyError) as info:
         signer_key(lambda _k: None, pem(stranger), env)
     assert "is not the key of pca-import:signerCertificate (CN=Other Root)" in str(info.value)
-    config = {"pca-import:signerKeyUri": "awskms:key-id=alias/pca-import-test-root"}
+    config = {"pca-import:signerKeyUri": f"awskms:key-id={alias}"}
     assert signer_key(config.get, pem(root), {}).public_key() == signer.public_key()
     with pytest.raises(SignerKeyError) as info:  # two sources: which one signs?
         signer_key(config.get, pem(root), {"PCA_IMPORT_SIGNER_KEY_FILE": "/secure/k.pem"})

@@ -7,6 +7,7 @@ that is not the signer certificate's fails at preview with the fix; the PIN is n
 the engine's gRPC log)."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import boto3
@@ -71,8 +72,9 @@ def _imported(proj: LocalProject, root: x509.Certificate) -> x509.Certificate:
 def test_a_kms_key_signs_the_external_ca_and_signs_again_on_renewal(tmp_path_factory, aws_env):
     kms = boto3.client("kms")
     arn = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P384")["KeyMetadata"]["Arn"]
-    kms.create_alias(AliasName="alias/engine-offline-root", TargetKeyId=arn)
-    uri = "awskms:key-id=alias/engine-offline-root"
+    alias = f"alias/engine-offline-root-{uuid.uuid4().hex[:8]}"  # unique: the emulator may outlive this run
+    kms.create_alias(AliasName=alias, TargetKeyId=arn)
+    uri = f"awskms:key-id={alias}"
     proj, root, _ = _world(tmp_path_factory, aws_env, "KMS Engine Root", uri)
     first = _imported(proj, root)
     proj.edit_config("signer", lambda c: c["pca-import:signs"]["partner"].update(renewal=1))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import uuid
 
 import boto3
 import pytest
@@ -15,8 +16,10 @@ from pca_import.devtools.local_pulumi import LocalProject, engine_bin
 
 pytestmark = pytest.mark.engine
 
-BUCKET = "pca-import-team-state"
-KMS_ALIAS = "alias/pca-import-team-secrets"
+RUN = uuid.uuid4().hex[:8]  # unique names: the emulator (PCA_IMPORT_EMULATOR_URL) may outlive one run
+BUCKET = f"pca-import-team-state-{RUN}"
+KMS_ALIAS = f"alias/pca-import-team-secrets-{RUN}"
+ROOT_CN, ISSUING_CN = f"Team Root {RUN}", f"Team Issuing {RUN}"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def team(tmp_path_factory, emulator_url):
     proj.pulumi("stack", "init", "pki", "--secrets-provider", f"awskms://{KMS_ALIAS}?region=us-east-1")
     proj.edit_config("pki", lambda c: c.pop("pca-import:signerStack", None))
     proj.set_object("pki", "pca-import:hierarchy", [{"name": "team-root", "type": "ROOT",
-                                                     "subject": {"commonName": "Team Root"}}])
+                                                     "subject": {"commonName": ROOT_CN}}])
     return proj
 
 
@@ -65,14 +68,14 @@ def test_state_and_secrets_live_in_the_emulators_s3_and_kms(team):
     assert not any(b"a-team-secret-4711" in body for body in objects.values())
     export = team.pulumi("stack", "export", "--show-secrets", stack="pki").stdout
     assert "a-team-secret-4711" in export  # the checkpoint holds it encrypted; the KMS key decrypts it
-    assert len(_cas_named("Team Root")) == 1
+    assert len(_cas_named(ROOT_CN)) == 1
 
 
 def test_two_ups_of_one_stack_started_together_one_runs_the_other_gets_the_lock_error(team):
     team.set_object("pki", "pca-import:hierarchy", [
-        {"name": "team-root", "type": "ROOT", "subject": {"commonName": "Team Root"}},
+        {"name": "team-root", "type": "ROOT", "subject": {"commonName": ROOT_CN}},
         {"name": "team-issuing", "type": "SUBORDINATE", "parent": "team-root",
-         "subject": {"commonName": "Team Issuing"}}])
+         "subject": {"commonName": ISSUING_CN}}])
     argv = ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never", "--stack", "pki"]
     procs = [subprocess.Popen(argv, cwd=team.dir, env=team.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)]
@@ -89,7 +92,7 @@ def test_two_ups_of_one_stack_started_together_one_runs_the_other_gets_the_lock_
     assert procs[0].returncode == 0 and procs[1].returncode != 0, outs
     assert "the stack is currently locked by 1 lock(s)" in outs[1] and "pulumi cancel" in outs[1], outs[1]
     assert not any(k.startswith(".pulumi/locks/") for k in _state_objects())  # the winner released its lock
-    assert len(_cas_named("Team Issuing")) == 1 and len(_cas_named("Team Root")) == 1  # nothing twice
+    assert len(_cas_named(ISSUING_CN)) == 1 and len(_cas_named(ROOT_CN)) == 1  # nothing twice
     team.pulumi("preview", "--expect-no-changes", stack="pki")
     team.pulumi("refresh", "--yes", "--expect-no-changes", stack="pki")
     cas = team.outputs("pki")["cas"]
