@@ -7,6 +7,9 @@ that is not the signer certificate's fails at preview with the fix; the PIN is n
 the engine's gRPC log)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -124,3 +127,32 @@ def test_a_pkcs11_key_signs_the_external_ca_and_its_pin_appears_nowhere(tmp_path
         code, text = _run(proj, "signer", "preview", env=bad_env)
         assert code != 0 and fix in text and "Traceback" not in text, (bad_env, text)
         assert "0000-wrong" not in text and PIN not in text
+
+
+def test_the_ceremonys_files_are_what_the_hierarchy_imports(tmp_path, aws_env):
+    """`pca-import sign` (the CLI as a process) with a KMS key makes the root and signs a Private CA's CSR; the
+    hierarchy's certificateFile/chainFile import the result; a second preview has nothing to do."""
+    arn_key = boto3.client("kms").create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["Arn"]
+    uri = f"awskms:key-id={arn_key}"
+    ca_arn, csr = pca.create_ca("SUBORDINATE", f"Ceremony Issuing {uuid.uuid4().hex[:8]}")
+    files = tmp_path / "ceremony"
+    files.mkdir()
+    (files / "issuing.csr").write_text(csr)
+    env = {**os.environ, **aws_env}
+    cli = [sys.executable, "-m", "pca_import"]
+    subprocess.run([*cli, "sign", "--key", uri, "--self-signed", "--subject", "CN=Ceremony Root",
+                    "--path-length", "1", "--out", str(files / "root.pem")], check=True, env=env, capture_output=True)
+    subprocess.run([*cli, "sign", "--key", uri, "--csr", str(files / "issuing.csr"), "--issuer-certificate",
+                    str(files / "root.pem"), "--path-length", "0", "--out", str(files / "issuing.pem"),
+                    "--chain-out", str(files / "issuing-chain.pem")], check=True, env=env, capture_output=True)
+    proj = LocalProject(tmp_path / "w", engine_bin(), aws_env)
+    proj.init_stack("pki")
+    proj.edit_config("pki", lambda c: c.pop("pca-import:signerStack", None))
+    proj.set_object("pki", "pca-import:hierarchy", [
+        {"name": "issuing", "type": "SUBORDINATE", "signer": "external", "arn": ca_arn,
+         "certificateFile": str(files / "issuing.pem"), "chainFile": str(files / "issuing-chain.pem")}])
+    proj.up("pki")
+    assert pca.status(ca_arn) == "ACTIVE"
+    held = boto3.client("acm-pca").get_certificate_authority_certificate(CertificateAuthorityArn=ca_arn)
+    assert held["Certificate"].strip() == (files / "issuing.pem").read_text().strip()
+    proj.pulumi("preview", "--expect-no-changes", stack="pki")
