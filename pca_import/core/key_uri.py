@@ -53,6 +53,7 @@ class Pkcs11Uri:
 
     def describe(self) -> str:
         parts = [f"token={self.token}"] if self.token else []
+        parts += [f"slot-id={self.slot_id}"] if self.slot_id is not None else []
         parts += [f"object={self.object}"] if self.object else []
         parts += [f"id=%{self.id.hex()}"] if self.id else []
         return "pkcs11:" + ";".join(parts)

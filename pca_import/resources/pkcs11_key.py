@@ -104,6 +104,11 @@ class Pkcs11Signer:
             return lib.get_token(token_label=self.uri.token)
         except (pkcs11.exceptions.NoSuchToken, pkcs11.exceptions.MultipleTokensReturned) as exc:
             labels = sorted({s.get_token().label for s in lib.get_slots(token_present=True)})
+            if self.uri.slot_id is not None:
+                raise Pkcs11KeyError(f"{self.name}: no token{' with this label' if self.uri.token else ''} in slot "
+                                     f"{self.uri.slot_id} of {self.uri.module_path} (tokens: "
+                                     f"{', '.join(labels) or 'none'}): set `slot-id=` to the token's slot, or name "
+                                     "the token with `token=` instead") from None
             what = "several tokens have" if isinstance(exc, pkcs11.exceptions.MultipleTokensReturned) else \
                 "no token has"
             raise Pkcs11KeyError(f"{self.name}: {what} this label in {self.uri.module_path} (tokens: "

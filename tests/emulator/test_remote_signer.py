@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from hsm import PIN
+from hsm import MODULE, PIN
 from pca_import.core.validate import validate_import
 from pca_import.core.x509build import build_certificate, make_csr, name, new_key, pem, sign_csr
 from pca_import.resources.signer_key import SignerKeyError, open_remote, signer_key
@@ -162,6 +162,28 @@ def test_the_pin_comes_from_the_environment_or_a_pin_source_file_never_the_uri(s
             open_remote(uri, "pca-import:signerKeyUri", env)
         assert fix in str(info.value), (uri, str(info.value))
         assert PIN not in str(info.value) and "0000-wrong" not in str(info.value)
+
+
+def test_a_pkcs11_key_is_found_by_id_and_a_token_by_slot(softhsm_token, tmp_path):
+    softhsm_token.generate("by-id", "EC_prime256v1", key_id=b"\x0a\x0b")
+    env = {"PCA_IMPORT_PKCS11_PIN": PIN}
+    by_id = f"pkcs11:token={softhsm_token.label};id=%0a%0b?module-path={MODULE}"
+    _root_and_sub(tmp_path, open_remote(by_id, "t", env))
+    by_slot = f"pkcs11:slot-id={softhsm_token.slot_id()};object=by-id?module-path={MODULE}"
+    assert open_remote(by_slot, "t", env).public_key() == open_remote(by_id, "t", env).public_key()
+    for bad, fix in ((f"pkcs11:token={softhsm_token.label};id=%0c?module-path={MODULE}", "no private key"),
+                     (f"pkcs11:slot-id=999999;object=by-id?module-path={MODULE}", "no token in slot 999999")):
+        with pytest.raises(SignerKeyError) as info:
+            open_remote(bad, "t", env)
+        assert fix in str(info.value)
+
+
+def test_a_token_without_the_public_key_object_is_refused_with_the_fix(softhsm_token):
+    softhsm_token.generate("no-public", "EC_prime256v1")
+    softhsm_token.drop_public_key("no-public")
+    with pytest.raises(SignerKeyError) as info:
+        open_remote(softhsm_token.uri("no-public"), "t", {"PCA_IMPORT_PKCS11_PIN": PIN})
+    assert "no public key object with the same label/id" in str(info.value)
 
 
 def test_signing_times_per_certificate(emulator_url, softhsm_token, tmp_path, monkeypatch):

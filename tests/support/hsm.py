@@ -43,17 +43,28 @@ class Token:
         query = "&".join([f"module-path={MODULE}", *(f"{k}={v}" for k, v in extra.items())])
         return f"pkcs11:token={self.label};object={obj}?{query}"
 
-    def generate(self, obj: str, algorithm: str) -> None:
+    def generate(self, obj: str, algorithm: str, key_id: bytes | None = None) -> None:
         """A key pair made on the token: RSA_2048/3072/4096 or EC_prime256v1/secp384r1/secp521r1."""
         import pkcs11
         from pkcs11.util.ec import encode_named_curve_parameters
         lib = pkcs11.lib(MODULE)
         with lib.get_token(token_label=self.label).open(user_pin=PIN, rw=True) as session:
             if algorithm.startswith("RSA_"):
-                session.generate_keypair(pkcs11.KeyType.RSA, int(algorithm[4:]), label=obj, store=True)
+                session.generate_keypair(pkcs11.KeyType.RSA, int(algorithm[4:]), label=obj, id=key_id, store=True)
             else:
                 curve = {"EC_prime256v1": "secp256r1"}.get(algorithm, algorithm.removeprefix("EC_"))
                 params = session.create_domain_parameters(
                     pkcs11.KeyType.EC, {pkcs11.Attribute.EC_PARAMS: encode_named_curve_parameters(curve)},
                     local=True)
-                params.generate_keypair(label=obj, store=True)
+                params.generate_keypair(label=obj, id=key_id, store=True)
+
+    def drop_public_key(self, obj: str) -> None:
+        """Remove the public key object beside the private key `obj` (a token that holds only the private key)."""
+        import pkcs11
+        with pkcs11.lib(MODULE).get_token(token_label=self.label).open(user_pin=PIN, rw=True) as session:
+            session.get_key(object_class=pkcs11.ObjectClass.PUBLIC_KEY, label=obj).destroy()
+
+    def slot_id(self) -> int:
+        import pkcs11
+        return next(s.slot_id for s in pkcs11.lib(MODULE).get_slots(token_present=True)
+                    if s.get_token().label == self.label)
