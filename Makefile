@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 POLICY_VENV  := policy/venv
 POLICY_STAMP := $(POLICY_VENV)/.installed
 
-.PHONY: venv policy-venv engine demo test test-unit test-emulator test-engine test-fast lint bench bench-policy fuzz independent clean
+.PHONY: venv policy-venv engine system-deps demo test test-unit test-emulator test-engine test-fast lint bench bench-policy fuzz independent clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -27,21 +27,27 @@ policy-venv: $(POLICY_STAMP)
 engine:
 	scripts/setup_engine.sh
 
+# SoftHSM2, the real PKCS#11 token the HSM signer tests use (Debian/Ubuntu; sudo when not root)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@command -v softhsm2-util >/dev/null 2>&1 || { echo "installing softhsm2 (the PKCS#11 token of the HSM tests)"; \
+	  $(SUDO) apt-get install -y -qq softhsm2 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq softhsm2; }; }
+
 demo: venv engine
 	$(VPY) scripts/demo.py
 
 # Every tier, the slowest tests listed at the end; lint and types first (seconds).
-test: venv policy-venv engine lint
+test: venv policy-venv engine system-deps lint
 	$(VPY) -m pytest -q --durations=15
 
 # Tiers (tests/unit, tests/emulator, tests/engine): the unit tier is pure and takes seconds.
 test-unit: venv
 	$(VPY) -m pytest -q tests/unit
 
-test-emulator: venv
+test-emulator: venv system-deps
 	$(VPY) -m pytest -q tests/emulator
 
-test-engine: venv policy-venv engine
+test-engine: venv policy-venv engine system-deps
 	$(VPY) -m pytest -q tests/engine
 
 test-fast: test-unit test-emulator

@@ -43,10 +43,15 @@ def emulator_url():
     emu.stop()
 
 
-
-
 @pytest.fixture
 def calls(emulator_url):
     c = Calls(emulator_url)
     c.reset()
     return c
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(tmp_path_factory):
+    """One SoftHSM2 token for the session (a process reads SOFTHSM2_CONF once), keys made on it by the tests."""
+    from hsm import Token
+    return Token(tmp_path_factory.mktemp("softhsm"))

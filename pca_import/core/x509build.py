@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, mldsa, padding, rsa
 from cryptography.x509.oid import NameOID
 from pca_import.core import spec
+from pca_import.core.remote_signing import is_remote, sign_builder
 from pca_import.errors import InputError
 
 _KEY_GENERATORS = {
@@ -75,12 +76,20 @@ def key_algorithm_of(key) -> str | None:
 
 
 def _hash_for(signing_key, signing_hash: str | None):
-    """The digest for a signature by `signing_key`: the one asked for, else the one pca-import asks Private CA
-    for with such a key (`spec.default_signing_algorithm`); None for ML-DSA, which signs the message itself."""
-    if not isinstance(signing_key, _HASHED_KEYS):
+    """The digest for a signature by `signing_key` (a private key or a RemoteSigner): the one asked for, else the
+    signer's own (`default_hash`: a KMS ECC key signs with its curve's hash only), else the one pca-import asks
+    Private CA for with such a key (`spec.default_signing_algorithm`); None for ML-DSA, which signs the message
+    itself."""
+    if is_remote(signing_key):
+        if not signing_hash and getattr(signing_key, "default_hash", None):
+            return SIGNING_HASHES[signing_key.default_hash]()
+        key = signing_key.public_key()
+    elif isinstance(signing_key, _HASHED_KEYS):
+        key = signing_key
+    else:
         return None
     if not signing_hash:
-        algorithm = key_algorithm_of(signing_key)
+        algorithm = key_algorithm_of(key)
         signing_hash = spec.signing_hash_name(spec.default_signing_algorithm(algorithm)) if algorithm else "SHA256"
     return SIGNING_HASHES[signing_hash or "SHA256"]()
 
@@ -93,9 +102,10 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
                       rsa_pss: bool = False, issuer_public_key=None, ski_critical: bool = False,
                       aki_critical: bool = False,
                       extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()) -> x509.Certificate:
-    """Sign a certificate. `ca=None` omits basic constraints; `key_usage=None` omits key usage and
-    `key_usage=False` writes one without keyCertSign. Key identifiers are always added (non-critical, as RFC 5280
-    requires, unless `ski_critical`/`aki_critical` ask otherwise). `rsa_pss` signs
+    """Sign a certificate with `signing_key`, a private key or a `RemoteSigner` (KMS, HSM: remote_signing.py).
+    `ca=None` omits basic constraints; `key_usage=None` omits key usage and `key_usage=False` writes one without
+    keyCertSign. Key identifiers are always added (non-critical, as RFC 5280 requires, unless
+    `ski_critical`/`aki_critical` ask otherwise). `rsa_pss` signs
     with RSASSA-PSS (salt = digest length, as AWS's *WITHRSA_PSS) instead of PKCS#1 v1.5."""
     now = dt.datetime.now(dt.timezone.utc)
     not_before = not_before or now - dt.timedelta(minutes=5)
@@ -116,6 +126,10 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
     for ext, critical in extra_extensions:
         b = b.add_extension(ext, critical)
     digest = _hash_for(signing_key, signing_hash)
+    if is_remote(signing_key):  # a KMS or HSM key: the TBS is signed there (remote_signing.py)
+        if rsa_pss:
+            raise InputError("RSASSA-PSS is not offered for a remote signer key: sign with PKCS#1 v1.5")
+        return sign_builder(b, signing_key, digest.name.upper())
     if rsa_pss and isinstance(signing_key, rsa.RSAPrivateKey):
         pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=padding.PSS.DIGEST_LENGTH)
         return b.sign(signing_key, digest, rsa_padding=pss)

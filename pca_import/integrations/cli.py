@@ -365,6 +365,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_status)
 
+    from pca_import.integrations import ceremony  # no boto3/pulumi at import: those load only for a URI key
+    sg = sub.add_parser("sign", help="the ceremony: an offline root's self-signed certificate, or a CA's CSR signed "
+                                     "by the offline key (file, awskms: or pkcs11:)")
+    ceremony.add_arguments(sg)
+
     e = sub.add_parser("emulator", help="run the local Private CA (moto server with faithful ACM PCA rules)")
     add_emulator_arguments(e)
     e.set_defaults(fn=cmd_emulator)

@@ -24,9 +24,15 @@ from pca_import.core import clock
 from pca_import.resources.provider_errors import ProviderError
 from pca_import.core.spec import DEFAULT_VALIDITY_DAYS
 from pca_import.diagnostics import note
-from pca_import.resources.signer_key import KEY_CONFIG, KEY_FILE_CONFIG, SignerKeyError, signer_key
+from pca_import.resources.signer_key import KEY_CONFIG, KEY_FILE_CONFIG, KEY_URI_CONFIG, SignerKeyError, signer_key
 from pca_import.core.renewal import new_validity, renewal_due
+from pca_import.core.validate import validate_import
+from pca_import.errors import ActionableError
 from pca_import.core.x509build import pem, sign_csr
+
+# rules a freshly signed certificate must pass before it is exported: the issuer's key verifies it (CHAIN002),
+# it carries the CSR's key (KEY001, KEY003), and no key material is in it (ENC004)
+SIGNED_CHECKS = frozenset({"CHAIN002", "KEY001", "KEY003", "ENC004"})
 
 __all__ = ["KEY_CONFIG", "OfflineSignedCertificate", "OfflineSignerProvider"]
 
@@ -41,7 +47,7 @@ class OfflineSignerProvider(ResourceProvider):
 
     def configure(self, req) -> None:
         # plaintext only in this process's memory; the object pickled into state carries nothing
-        self._config = {k: req.config.get(k) for k in (KEY_CONFIG, KEY_FILE_CONFIG)}
+        self._config = {k: req.config.get(k) for k in (KEY_CONFIG, KEY_FILE_CONFIG, KEY_URI_CONFIG)}
 
     def __getstate__(self):
         return {}
@@ -114,8 +120,17 @@ class OfflineSignerProvider(ResourceProvider):
         validity = new_validity(clock.now(), int(props["validity_days"]), issuer.not_valid_after_utc)
         if validity.capped:
             note(f"{props.get('ca_name') or 'CA'}: {validity.describe()}")
-        cert = sign_csr(csr, issuer, key, path_length=None if path_length is None else int(path_length),
-                        not_after=validity.end)
+        try:
+            cert = sign_csr(csr, issuer, key, path_length=None if path_length is None else int(path_length),
+                            not_after=validity.end)
+        except ActionableError as exc:  # a KMS/HSM key that stopped answering, or answered wrongly
+            raise ProviderError(str(exc)) from None
+        checked = validate_import(pem(cert), props["signer_certificate"], csr=props["csr"], ca_type="SUBORDINATE",
+                                  now=clock.now())
+        wrong = sorted({f.code for f in checked.errors} & SIGNED_CHECKS)
+        if wrong:  # signature and key match, checked before anything leaves this provider
+            raise ProviderError(f"{props.get('ca_name') or 'CA'}: the certificate just signed fails "
+                                f"{', '.join(wrong)}: {checked.to_text()}")
         out = {**props, "certificate": pem(cert), "serial": format(cert.serial_number, "x")}
         return CreateResult(id_=out["serial"], outs=out)
 

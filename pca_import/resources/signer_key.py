@@ -5,7 +5,11 @@ Sources, exactly one of:
 
 * `PCA_IMPORT_SIGNER_KEY_FILE` (a path) or `PCA_IMPORT_SIGNER_KEY` (the PEM) in the environment of `pulumi`,
 * `pca-import:signerKeyFile` in the stack config (a path outside the project directory),
-* `pca-import:signerKey` in the stack's secret config.
+* `pca-import:signerKey` in the stack's secret config,
+* `PCA_IMPORT_SIGNER_KEY_URI` or `pca-import:signerKeyUri` (config, not secret: it names a key, it is not one):
+  `awskms:key-id=...` (a KMS key, aws/kms.py) or `pkcs11:token=...;object=...?module-path=...` (a key on an HSM
+  token, pkcs11_key.py; its PIN from `PCA_IMPORT_PKCS11_PIN` or a `pin-source` file). No private key object
+  then exists in the process: the key signs where it lives.
 
 The first two keep the key out of Pulumi state entirely. The third is stored in the checkpoint, encrypted by
 the stack's secrets provider, because the default dynamic provider resource keeps the whole stack config as
@@ -31,13 +35,16 @@ KEY_FILE_CONFIG = "pca-import:signerKeyFile"
 ENV_KEY = "PCA_IMPORT_SIGNER_KEY"
 ENV_KEY_FILE = "PCA_IMPORT_SIGNER_KEY_FILE"
 ENV_PASSPHRASE = "PCA_IMPORT_SIGNER_KEY_PASSPHRASE"
+KEY_URI_CONFIG = "pca-import:signerKeyUri"
+ENV_KEY_URI = "PCA_IMPORT_SIGNER_KEY_URI"
 CERT_CONFIG = "pca-import:signerCertificate"
 SIGNER_KEY_TYPES = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey,
                     mldsa.MLDSA87PrivateKey)  # what signing.sign_csr signs with
 MAX_KEY_FILE = 64 * 1024
 
 HOW_TO_SET = (f"keep it out of state with `export {ENV_KEY_FILE}=/secure/offline-root.key` before `pulumi up` (or "
-              f"`pulumi config set {KEY_FILE_CONFIG} /secure/offline-root.key`, a path outside the project), or "
+              f"`pulumi config set {KEY_FILE_CONFIG} /secure/offline-root.key`, a path outside the project), name "
+              f"a key in KMS or an HSM with `pulumi config set {KEY_URI_CONFIG} awskms:key-id=alias/offline-root`, or "
               f"store it encrypted in state with `pulumi config set --secret {KEY_CONFIG} < offline-root.key`")
 
 
@@ -46,6 +53,7 @@ class KeySource:
     name: str                  # what a person set: an environment variable or a config key
     path: str | None = None    # a file to read, or None when `text` is the key itself
     text: str | None = None
+    uri: str | None = None     # a key that lives elsewhere (awskms:, pkcs11:)
 
     def read(self) -> bytes:
         if self.path is None:
@@ -75,6 +83,10 @@ def find_source(config_get: Callable[[str], str | None], environ: Mapping[str, s
         found.append(KeySource(KEY_FILE_CONFIG, path=config_get(KEY_FILE_CONFIG)))
     if config_get(KEY_CONFIG):
         found.append(KeySource(KEY_CONFIG, text=config_get(KEY_CONFIG)))
+    if environ.get(ENV_KEY_URI):
+        found.append(KeySource(ENV_KEY_URI, uri=environ[ENV_KEY_URI]))
+    if config_get(KEY_URI_CONFIG):
+        found.append(KeySource(KEY_URI_CONFIG, uri=config_get(KEY_URI_CONFIG)))
     if not found:
         raise SignerKeyError(f"the signer key is not set: {HOW_TO_SET}")
     if len(found) > 1:
@@ -96,8 +108,32 @@ def _describe(key) -> str:
             "X448": "an X448 key"}.get(name, f"a {name or 'non-RSA, non-EC'} key")
 
 
+def open_remote(uri: str, name: str, environ: Mapping[str, str] = os.environ):
+    """The RemoteSigner a key URI names, its public key already read (so an unreachable key, a wrong PIN or a
+    key of the wrong type fails here), or a SignerKeyError naming `name` and the fix."""
+    from pca_import.core.key_uri import KmsKeyUri, parse
+    from pca_import.errors import ActionableError, MissingExtra
+    try:
+        parsed = parse(uri, name)
+        if isinstance(parsed, KmsKeyUri):
+            from pca_import.aws.kms import KmsSigner
+            signer = KmsSigner(parsed)
+        else:
+            from pca_import.resources.pkcs11_key import Pkcs11Signer
+            signer = Pkcs11Signer(parsed, environ)
+        signer.public_key()
+    except MissingExtra:
+        raise
+    except ActionableError as exc:
+        text = str(exc)
+        raise SignerKeyError(text if text.startswith(name) else f"{name}: {text}") from None
+    return signer
+
+
 def load_key(source: KeySource, environ: Mapping[str, str] = os.environ):
-    """The private key from `source`, or a SignerKeyError that says what is wrong with it."""
+    """The private key from `source` (a RemoteSigner for a URI), or a SignerKeyError that says what is wrong."""
+    if source.uri is not None:
+        return open_remote(source.uri, source.name, environ)
     data = source.read()
     name = source.name
     passphrase = environ.get(ENV_PASSPHRASE)
@@ -154,7 +190,8 @@ def load_certificate(pem_text: str | None) -> x509.Certificate:
 
 def signer_key(config_get: Callable[[str], str | None], certificate_pem: str | None,
                environ: Mapping[str, str] = os.environ, project_dir: str | None = None):
-    """The configured signer key, checked to be the key of `certificate_pem`."""
+    """The configured signer key (a private key, or a RemoteSigner for a URI), checked to be the key of
+    `certificate_pem`."""
     source = find_source(config_get, environ, project_dir)
     key = load_key(source, environ)
     cert = load_certificate(certificate_pem)

@@ -19,6 +19,8 @@ HTTP (`AWS_ENDPOINT_URL=http://127.0.0.1:5055`, the default port). Compared with
   (CertificateMismatchException), and refuses to issue from a CA that is not ACTIVE;
 * returns no chain for a root CA, and serves GetCertificateAuthorityCertificate for ACTIVE, DISABLED
   and EXPIRED CAs;
+* serves KMS with `Sign`/`Verify` as AWS does them (emulator/kms.py: `MessageType=DIGEST` signs the digest
+  as given, where moto hashes it again; a disabled or pending-deletion key is refused);
 * counts calls per API action (GET /_pca_import/calls, POST /_pca_import/calls/reset) for benchmarks.
 
 Still missing compared with AWS (documented in the README): CREATING -> PENDING_CERTIFICATE delay,
@@ -125,6 +127,8 @@ def apply_patches() -> None:
     if _patched:
         return
     _patched = True
+    from pca_import.aws.emulator import kms
+    kms.apply_patches()
     from moto.acmpca import models, responses
 
     CA = models.CertificateAuthority
