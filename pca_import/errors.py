@@ -46,6 +46,7 @@ class ErrorCode(str, Enum):
     RESOURCE_NOT_FOUND = "ResourceNotFoundException"
     INVALID_ARN = "InvalidArnException"
     INVALID_STATE = "InvalidStateException"
+    ASSUME_ROLE = "AssumeRoleFailed"  # the CA account's role could not be assumed
     # pca-import's own
     MISSING_EXTRA = "MissingExtra"
     RULES = "Rules"
@@ -75,7 +76,7 @@ class ErrorCode(str, Enum):
 SETUP_CODES = frozenset({ErrorCode.NO_REGION, ErrorCode.PROFILE_NOT_FOUND, ErrorCode.NO_CREDENTIALS,
                          ErrorCode.INVALID_CREDENTIALS, ErrorCode.INVALID_ENDPOINT, ErrorCode.BAD_CONFIG,
                          ErrorCode.BAD_SETTING, ErrorCode.BAD_REPLY, ErrorCode.MISSING_EXTRA, ErrorCode.ACCESS_DENIED,
-                         ErrorCode.RESOURCE_NOT_FOUND, ErrorCode.INVALID_ARN})
+                         ErrorCode.RESOURCE_NOT_FOUND, ErrorCode.INVALID_ARN, ErrorCode.ASSUME_ROLE})
 # The request may have reached AWS and its answer was lost: a write may or may not have happened.
 AMBIGUOUS_CODES = frozenset({ErrorCode.TIMEOUT, ErrorCode.CONNECTION_LOST, ErrorCode.BAD_REPLY})
 

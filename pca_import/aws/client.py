@@ -29,7 +29,7 @@ from pca_import.core import clock
 from pca_import.core.validate import validate_import
 from pca_import.aws.emulator import DEFAULT_URL
 from pca_import.diagnostics import note as _note
-from pca_import.errors import ActionableError, AlreadyHoldsAnother, AwsError, MissingExtra, OwnedByAnother, RulesRejected
+from pca_import.errors import ActionableError, ErrorCode, AlreadyHoldsAnother, AwsError, MissingExtra, OwnedByAnother, RulesRejected
 from pca_import.core.facts import certificate_facts
 from pca_import.core.options import ImportOptions
 from pca_import.core.pem import canonical_pem
@@ -95,6 +95,8 @@ TIMEOUT_HELP = "pca-import:awsTimeoutSeconds in the stack config, or PCA_IMPORT_
 
 _CLIENTS: dict = {}
 _CLIENTS_LOCK = threading.Lock()
+_CREDENTIALS: dict = {}  # (profile, region, endpoint, role) -> an assumed role's temporary credentials
+_CREDENTIALS_LOCK = threading.Lock()
 _CSRS: dict[tuple[str | None, str], str] = {}  # (endpoint, CA ARN) -> CSR: a CA's key, and so its CSR, never change
 
 
@@ -142,6 +144,41 @@ def _check_endpoint(url: str | None, source: str) -> str | None:
 _ARN_REGION = re.compile(r"^arn:aws[a-z-]*:acm-pca:([a-z0-9-]+):")
 
 
+_ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+
+
+def account_of(arn: str | None) -> str | None:
+    """The account an ARN names (`arn:aws:acm-pca:<region>:<account>:…`, `arn:aws:iam::<account>:role/…`)."""
+    if not isinstance(arn, str):
+        return None
+    m = _ARN_ACCOUNT.match(arn) or ROLE_ARN.match(arn)
+    return m.group(1) if m else None
+
+
+@dataclass(frozen=True)
+class AccountRole:
+    """How to reach a CA's account: a role assumed from the stack's own credentials (STS AssumeRole)."""
+
+    role_arn: str
+    external_id: str | None = None
+    session_name: str = "pca-import"
+
+    @classmethod
+    def of(cls, value: Any) -> "AccountRole | None":
+        """From a resource's `account` input ({role_arn, external_id, session_name}); None for the stack's own."""
+        if not value:
+            return None
+        if isinstance(value, AccountRole):
+            return value
+        return cls(role_arn=value["role_arn"], external_id=value.get("external_id") or None,
+                   session_name=value.get("session_name") or "pca-import")
+
+    @property
+    def account(self) -> str | None:
+        return account_of(self.role_arn)
+
+
 def region_of(arn: str | None) -> str | None:
     """The region an ACM PCA ARN names (`arn:aws:acm-pca:<region>:...`), or None."""
     m = _ARN_REGION.match(arn) if isinstance(arn, str) else None
@@ -159,6 +196,7 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     endpoint_source: str = "AWS_ENDPOINT_URL"
+    role: "AccountRole | None" = None  # the CA's account, when it is not the stack's own
 
     @classmethod
     def from_environment(cls, region: str | None = None, profile: str | None = None, timeout=None,
@@ -349,6 +387,13 @@ class PrivateCa:
             return self
         return PrivateCa(dataclasses.replace(self.settings, region=_check_region(region, "the CA's region")))
 
+    def as_role(self, role: "AccountRole | dict | None") -> "PrivateCa":
+        """The same settings in another account: every call made with `role`'s credentials (None: the stack's)."""
+        role = AccountRole.of(role)
+        if role == self.settings.role:
+            return self
+        return PrivateCa(dataclasses.replace(self.settings, role=role))
+
     def for_arn(self, arn: str | None) -> "PrivateCa":
         """Every call for a CA is made in its region: the one its ARN names. With no region set up at all, the
         settings stay as they are, so the missing set-up is still reported as such (with its fix)."""
@@ -382,10 +427,55 @@ class PrivateCa:
         retries = {"total_max_attempts": 1} if write else {"mode": "standard", "total_max_attempts": s.read_attempts()}
         try:
             session = boto3.session.Session(profile_name=s.profile, region_name=s.region)
+        except Exception as exc:
+            raise translate(exc, arn, "creating an AWS client", s) from None
+        if s.role is not None:
+            session = self._assumed(session, s.role, arn)
+        try:
             return session.client("acm-pca", endpoint_url=s.endpoint_url,
                                   config=Config(retries=retries, connect_timeout=connect, read_timeout=read))
         except Exception as exc:
             raise translate(exc, arn, "creating an AWS client", s) from None
+
+    def _assumed(self, session, role: AccountRole, arn: str):
+        """A session with `role`'s temporary credentials, assumed from the stack's own (one AssumeRole per role
+        and process: the credentials last an hour, longer than any one `pulumi up` step)."""
+        import boto3
+        from botocore.config import Config
+        s = self.settings
+        key = (s.profile, s.region, s.endpoint_url, role)
+        with _CREDENTIALS_LOCK:  # called under _CLIENTS_LOCK (client creation): a lock of its own
+            creds = _CREDENTIALS.get(key)
+        if creds is None:
+            connect, read = s.timeouts(False)
+            kwargs: dict[str, Any] = {"RoleArn": role.role_arn, "RoleSessionName": role.session_name}
+            if role.external_id:
+                kwargs["ExternalId"] = role.external_id
+            endpoint = os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or None
+            start = time.monotonic()
+            try:
+                sts = session.client("sts", endpoint_url=endpoint,
+                                     config=Config(retries={"mode": "standard", "total_max_attempts": s.read_attempts()},
+                                                   connect_timeout=connect, read_timeout=read))
+                creds = sts.assume_role(**kwargs)["Credentials"]
+            except Exception as exc:
+                from botocore.exceptions import ClientError
+                err = translate(exc, arn, "AssumeRole", s, time.monotonic() - start)
+                if not isinstance(exc, ClientError):  # the network or the set-up, reported as for any call
+                    raise err from None
+                detail = exc.response.get("Error", {}).get("Message", "")
+                raise AwsError(f"AWS Private CA {arn or '(new CA)'}: cannot assume {role.role_arn} ({err.code}: "
+                               f"{detail}): the "
+                               "CA's account is reached through this role — check that the role exists, that its trust "
+                               "policy lets the stack's credentials assume it"
+                               + (" with this externalId" if role.external_id else "")
+                               + ", and that they may call sts:AssumeRole; or fix `account.roleArn` of the CA",
+                               ErrorCode.ASSUME_ROLE, step="assuming the CA account's role") from None
+            with _CREDENTIALS_LOCK:
+                _CREDENTIALS[key] = creds
+        return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                     aws_secret_access_key=creds["SecretAccessKey"],
+                                     aws_session_token=creds["SessionToken"], region_name=s.region)
 
     def _call(self, client, action: str, arn: str, **kwargs) -> dict:
         """One API call (with the client's retries), its errors as AwsError naming the step."""

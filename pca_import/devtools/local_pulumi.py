@@ -59,6 +59,12 @@ class Emulator:
                     raise RuntimeError(f"the emulator at {url} did not start")
                 time.sleep(0.1)
 
+    def register_role(self, role_arn: str, external_id: str | None = None) -> None:
+        """Make a role assumable in the emulator (as an account's administrator creates it in AWS)."""
+        body = json.dumps({"roleArn": role_arn, "externalId": external_id}).encode()
+        req = urllib.request.Request(self.url + "/_pca_import/roles", data=body, method="POST")
+        urllib.request.urlopen(req, timeout=5).read()
+
     def calls(self) -> dict[str, int]:
         return json.loads(urllib.request.urlopen(self.url + "/_pca_import/calls", timeout=2).read())
 

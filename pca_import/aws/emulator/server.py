@@ -356,6 +356,13 @@ class AwsFront:
                 body = json.dumps(dict(CALLS)).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if path.startswith("/_pca_import/roles"):
+            return _register_role(environ, start_response)
+        if "/sts/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+            refused = _assume_role_refused(environ)
+            if refused is not None:
+                start_response("403 Forbidden", [("Content-Type", "text/xml"), ("Content-Length", str(len(refused)))])
+                return [refused]
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith(TARGET_PREFIX):
             return self.app(environ, start_response)
@@ -393,6 +400,45 @@ class AwsFront:
             return _reply(start_response, "500 Internal Server Error", err.body(), [("X-Amzn-ErrorType", err.code)])
         kept = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
         return _reply(start_response, status, out, kept)
+
+
+# Roles the emulated accounts hold, as an account's administrator creates them in AWS (outside pca-import):
+# role ARN -> the ExternalId its trust policy requires (None: none). moto's AssumeRole grants any role, which
+# would let a mistyped `roleArn` pass; here only a registered role can be assumed, as in AWS.
+ROLES: dict[str, str | None] = {}
+_ROLES_LOCK = threading.Lock()
+
+
+def _register_role(environ, start_response):
+    """`POST /_pca_import/roles {"roleArn": ..., "externalId": ...}` registers a role; GET lists them."""
+    if environ.get("REQUEST_METHOD") == "POST":
+        doc = json.loads(_request_body(environ) or b"{}")
+        with _ROLES_LOCK:
+            ROLES[doc["roleArn"]] = doc.get("externalId")
+    with _ROLES_LOCK:
+        body = json.dumps(sorted(ROLES)).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _assume_role_refused(environ) -> bytes | None:
+    """STS AssumeRole of a role no account holds, or without the ExternalId its trust policy requires: AWS's
+    AccessDenied (403, STS's XML). Any other STS request passes through (the body is put back)."""
+    from urllib.parse import parse_qs
+    body = _request_body(environ)
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    if form.get("Action") != "AssumeRole":
+        return None
+    role = form.get("RoleArn", "")
+    with _ROLES_LOCK:
+        known, external_id = role in ROLES, ROLES.get(role)
+    if known and (external_id is None or form.get("ExternalId") == external_id):
+        return None
+    message = f"User is not authorized to perform: sts:AssumeRole on resource: {role}"
+    return ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+            f'<Code>AccessDenied</Code><Message>{message}</Message></Error>'
+            '<RequestId>pca-import-emulator</RequestId></ErrorResponse>').encode()
 
 
 def make_app():
