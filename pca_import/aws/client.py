@@ -43,7 +43,7 @@ ACTIONS = {
     "DescribeCertificateAuthority": "describing the CA",
     "GetCertificateAuthorityCsr": "fetching the CA's CSR",
     "GetCertificateAuthorityCertificate": "reading the CA's current certificate",
-    "UpdateCertificateAuthority": "disabling the CA",
+    "UpdateCertificateAuthority": "changing the CA's status (enabling or disabling it)",
     "ListCertificateAuthorities": "listing the region's CAs",
     # the boto3 hierarchy backend (ca_resources.py)
     "CreateCertificateAuthority": "creating the CA",
@@ -433,8 +433,11 @@ class PrivateCa:
         tags = self._call(client or self.client(arn=arn), "ListTags", arn).get("Tags") or []
         return next((t.get("Value") for t in tags if t.get("Key") == OWNER_TAG), None)
 
-    def live(self, arn: str) -> dict[str, Any] | None:
-        """What the CA holds now (for refresh), or None when the CA is gone (deleted or not found)."""
+    def live(self, arn: str, with_owner: bool = False) -> dict[str, Any] | None:
+        """What the CA holds now (for refresh), or None when the CA is gone (deleted or not found).
+
+        `with_owner`: also its pca-import:owner tag as `owner_tag` (one ListTags call), so a refresh sees the
+        tag removed or changed."""
         client = self.client(arn=arn)
         try:
             ca = self.describe(arn, client)
@@ -449,7 +452,34 @@ class PrivateCa:
                "certificate": cert, "certificate_chain": chain}
         if cert:
             out.update(_cert_facts(cert))
+        if with_owner:
+            out["owner_tag"] = self.owner(arn, client)
         return out
+
+    def set_status(self, arn: str, wanted: str, *, owner: str | None = None, adopt: str | None = None,
+                   previous: str | None = None) -> str:
+        """Bring the CA to `wanted` (ACTIVE or DISABLED) with one UpdateCertificateAuthority, after checking its
+        owner tag as an import does; no call when it is already there. Returns the status it is in now.
+
+        An EXPIRED CA cannot be made ACTIVE (only a renewed certificate does that) and a CA without a certificate
+        cannot change status: both are refused with the fix."""
+        client = self.client(arn=arn)
+        ca = self.describe(arn, client)
+        status = ca["status"]
+        if status == wanted:
+            return status
+        if status not in ("ACTIVE", "DISABLED"):
+            if status == "EXPIRED":
+                why = ("its certificate has expired: AWS cannot make it ACTIVE again with that certificate. Import a "
+                       "renewed certificate (same CSR, new validity) — a renewal makes it ACTIVE")
+            else:
+                why = f"a CA in status {status} cannot be made {wanted} (AWS changes only ACTIVE <-> DISABLED)"
+            raise AwsError(f"AWS Private CA {arn} is {status}, declared {wanted}: {why}", ErrorCode.INVALID_STATE,
+                           step=ACTIONS["UpdateCertificateAuthority"])
+        check_owner(arn, self.owner(arn, client), owner, adopt=adopt, previous=previous)
+        self._call(client, "UpdateCertificateAuthority", arn, Status=wanted)
+        _note(f"{arn}: was {status}, declared {wanted}: set to {wanted}")
+        return wanted
 
     def status(self, arn: str) -> dict[str, Any]:
         """For `pca-import status`: the CA, what it holds, days left and its owner."""
