@@ -272,6 +272,8 @@ class CaCertificateImportProvider(AwsProvider):
             outs[k] = live.get(k)
         if "owner_tag" not in live:  # an import or update: the tag is what it wrote (or found)
             outs["owner_tag"] = live.get("owner")
+        # "" for no tag: the engine drops a null output, and a missing key means "not read" (older state)
+        outs["owner_tag"] = outs["owner_tag"] or ""
         outs["certificate"] = live.get("certificate")
         outs["certificate_chain"] = live.get("certificate_chain")
         outs["complete_chain"] = _complete_chain(live.get("certificate"), live.get("certificate_chain"))

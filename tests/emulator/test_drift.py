@@ -88,7 +88,7 @@ def test_owner_tag_removed_out_of_band_is_drift_and_update_writes_it_again_witho
     assert outs["owner_tag"] == ME
     pca.client().untag_certificate_authority(CertificateAuthorityArn=arn, Tags=[{"Key": OWNER_TAG, "Value": ME}])
     read, diff = _refresh(provider, arn, outs)
-    assert read.outs["owner_tag"] is None and diff.changes
+    assert read.outs["owner_tag"] == "" and diff.changes
     calls.reset()
     updated = provider.update(arn, read.outs, inputs).outs
     assert _tags(arn)[OWNER_TAG] == ME and updated["owner_tag"] == ME
