@@ -29,7 +29,7 @@ from pca_import.core import clock
 from pca_import.core.validate import validate_import
 from pca_import.aws.emulator import DEFAULT_URL
 from pca_import.diagnostics import note as _note
-from pca_import.errors import ActionableError, AlreadyHoldsAnother, AwsError, MissingExtra, OwnedByAnother, RulesRejected
+from pca_import.errors import ActionableError, AlreadyHoldsAnother, AwsError, ErrorCode, MissingExtra, OwnedByAnother, RulesRejected
 from pca_import.core.facts import certificate_facts
 from pca_import.core.options import ImportOptions
 from pca_import.core.pem import canonical_pem

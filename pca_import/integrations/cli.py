@@ -158,8 +158,6 @@ def _nested_keys(raw: bytes) -> list[str]:
             depth -= 1
         elif ch == "," and depth == 1:
             expect_value, key = False, None
-        elif not ch.isspace() and depth == 1 and expect_value:
-            pass
         i += 1
     return sorted(keys)
 
