@@ -457,15 +457,15 @@ class PrivateCa:
         return out
 
     def set_status(self, arn: str, wanted: str, *, owner: str | None = None, adopt: str | None = None,
-                   previous: str | None = None) -> str:
+                   previous: str | None = None, current: str | None = None) -> str:
         """Bring the CA to `wanted` (ACTIVE or DISABLED) with one UpdateCertificateAuthority, after checking its
         owner tag as an import does; no call when it is already there. Returns the status it is in now.
+        `current`: the status and owner were just read and checked (right after an import): no reads again.
 
         An EXPIRED CA cannot be made ACTIVE (only a renewed certificate does that) and a CA without a certificate
         cannot change status: both are refused with the fix."""
         client = self.client(arn=arn)
-        ca = self.describe(arn, client)
-        status = ca["status"]
+        status = current or self.describe(arn, client)["status"]
         if status == wanted:
             return status
         if status not in ("ACTIVE", "DISABLED"):
@@ -476,7 +476,8 @@ class PrivateCa:
                 why = f"a CA in status {status} cannot be made {wanted} (AWS changes only ACTIVE <-> DISABLED)"
             raise AwsError(f"AWS Private CA {arn} is {status}, declared {wanted}: {why}", ErrorCode.INVALID_STATE,
                            step=ACTIONS["UpdateCertificateAuthority"])
-        check_owner(arn, self.owner(arn, client), owner, adopt=adopt, previous=previous)
+        if current is None:
+            check_owner(arn, self.owner(arn, client), owner, adopt=adopt, previous=previous)
         self._call(client, "UpdateCertificateAuthority", arn, Status=wanted)
         _note(f"{arn}: was {status}, declared {wanted}: set to {wanted}")
         return wanted

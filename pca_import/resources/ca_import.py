@@ -239,15 +239,18 @@ class CaCertificateImportProvider(AwsProvider):
 
     # ---- create / update: preflight against the live CA, import once, mark the owner -----------------
 
-    def _converge_status(self, props: dict, outs: dict, previous_owner: str | None = None) -> dict:
-        """Bring the CA to its declared state (`enabled`), one UpdateCertificateAuthority when it differs."""
+    def _converge_status(self, props: dict, outs: dict, previous_owner: str | None = None,
+                         just_read: bool = False) -> dict:
+        """Bring the CA to its declared state (`enabled`), one UpdateCertificateAuthority when it differs.
+        `just_read`: `outs` come from an import that has just read the status and checked the owner."""
         options, _ = ImportOptions.from_props(props)
         if outs.get("status") == options.wanted_status:
             return outs
         arn = props["certificate_authority_arn"]
         outs = dict(outs)
         outs["status"] = self._pca(arn).set_status(arn, options.wanted_status, owner=props.get("owner") or None,
-                                                   adopt=options.adopt_owned_by, previous=previous_owner)
+                                                   adopt=options.adopt_owned_by, previous=previous_owner,
+                                                   current=outs.get("status") if just_read else None)
         return outs
 
     def _import(self, props: dict, *, replace_held: bool, previous_owner: str | None = None) -> dict[str, Any]:
@@ -280,7 +283,7 @@ class CaCertificateImportProvider(AwsProvider):
         return outs
 
     def create(self, props: dict) -> CreateResult:
-        outs = self._converge_status(props, self._import(props, replace_held=False))
+        outs = self._converge_status(props, self._import(props, replace_held=False), just_read=True)
         return CreateResult(id_=props["certificate_authority_arn"], outs=outs)
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
@@ -301,7 +304,7 @@ class CaCertificateImportProvider(AwsProvider):
         # a renewal, or a new owner to mark (a renamed resource or stack: the state remembers the owner it wrote;
         # a tag removed out of band is written again, a tag naming another owner is refused)
         outs = self._import(news, replace_held=True, previous_owner=previous)
-        return UpdateResult(outs=self._converge_status(news, outs, previous))
+        return UpdateResult(outs=self._converge_status(news, outs, previous, just_read=True))
 
     # ---- read: the live certificate, for refresh and drift --------------------------------------------
 

@@ -46,6 +46,12 @@ def test_validate_json_shape(files):
     assert {f["code"] for f in doc["findings"]} == {"ENC002"}
     assert set(doc["findings"][0]) == {"code", "severity", "message", "location", "citation"}
     assert "openssl x509 -inform der" in doc["findings"][0]["message"]
+    assert set(doc) == {"ok", "findings", "not_checked"}  # the shape docs/cli.md lists
+    doc = json.loads(run("validate", "--certificate", str(files / "sub.pem"), "--chain", str(files / "chain.pem"),
+                         "--json")[1])
+    assert set(doc) == {"ok", "findings", "not_checked"}
+    assert doc["not_checked"] and all(set(n) == {"code", "reason"} for n in doc["not_checked"])
+    assert {"KEY001", "STAT001"} <= {n["code"] for n in doc["not_checked"]}  # no CSR, no live CA
 
 
 def test_validate_reads_stdin(files):

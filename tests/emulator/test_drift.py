@@ -138,3 +138,14 @@ def test_the_emulator_reports_expired_and_a_refresh_shows_it_until_a_renewal(pro
     news = provider.check(read.outs, renewed).inputs
     assert provider.update(arn, read.outs, news).outs["status"] == "ACTIVE"
     assert pca.status(arn) == "ACTIVE"
+
+
+def test_a_ca_created_disabled_costs_one_more_call_than_an_enabled_one(provider, calls):
+    arn, csr = pca.create_ca("SUBORDINATE", "Drift Created Disabled")
+    props = {"certificate_authority_arn": arn, "certificate": pca.external_sign(csr, OFFLINE_ROOT),
+             "certificate_chain": OFFLINE_ROOT.pem, "owner": ME, "enabled": False}
+    inputs = provider.check({}, props).inputs
+    calls.reset()
+    assert provider.create(inputs).outs["status"] == "DISABLED"
+    # Describe, ListTags, ImportCertificateAuthorityCertificate, TagCertificateAuthority, UpdateCertificateAuthority
+    assert sum(calls.get().values()) == 5 and calls.get()["UpdateCertificateAuthority"] == 1
