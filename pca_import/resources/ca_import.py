@@ -182,6 +182,12 @@ class CaCertificateImportProvider(AwsProvider):
                 failures.append(CheckFailure("", f"[{f.code}] {f.location}: {f.message} (input `{prop}`)"))
             else:
                 failures.append(CheckFailure(prop, f"[{f.code}] {f.location}: {f.message}"))
+        if report.ok and report.certificate:
+            # the inputs kept in state are the canonical PEM that is imported, as a refresh reads it back: a refresh
+            # then shows only what really changed, not a layout difference of the same certificate
+            news["certificate"] = report.certificate
+            if not chain_unknown and news.get("certificate_chain") and report.certificate_chain:
+                news["certificate_chain"] = report.certificate_chain
         return CheckResult(news, failures)
 
     def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,

@@ -120,7 +120,7 @@ def test_disabled_out_of_band_is_a_change_of_enabled_and_up_enables_it_with_one_
     arn = _cas(world)["issuing"]["arn"]
     pca.client().update_certificate_authority(CertificateAuthorityArn=arn, Status="DISABLED")
     text = _refresh_sees_drift(world)
-    assert "enabled" in text  # the changed property is named
+    assert "[diff: ~enabled]" in text  # the changed property is named, and only it
     # after the refresh the state says DISABLED: `tree --stack` and `status` tell the truth before any up
     tree = subprocess.run([sys.executable, "-m", "pca_import", "tree", "--stack", STACK, "--cwd",
                            str(world.proj.dir), "--format", "json"], capture_output=True, text=True,
