@@ -3,7 +3,8 @@ windows, or JSON. Pure: CA records in, text out.
 
 A record is a dict with `name`, `type`, `status`, `key_algorithm`, `not_before`, `not_after` (ISO 8601 or None),
 `parent` (the name of the CA that signed it, or None) and optionally `issuer` (how an external signer is named),
-`renew_before_days`, `enabled` (the declared state: a CA in another status is marked). Records come from a stack's `cas` output or from AWS directly (`cli.cmd_tree`).
+`renew_before_days`, `enabled` (the declared state: a CA in another status is marked). Records come from a
+stack's `cas` output or from AWS directly (`cli.cmd_tree`).
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ import pca
 from certfactory import ca
 from pca_import.aws.client import OWNER_TAG
 from pca_import.core.x509build import pem, sign_csr
-from pca_import.devtools.local_pulumi import LocalProject, engine_bin
+from pca_import.devtools.local_pulumi import Emulator, LocalProject, engine_bin
 
 pytestmark = pytest.mark.engine
 
@@ -44,9 +44,7 @@ def world(tmp_path_factory, emulator_url):
     from conftest import Calls
     w = World()
     w.calls = Calls(emulator_url)
-    env = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    w.proj = LocalProject(tmp_path_factory.mktemp("drift"), engine_bin(), env)
+    w.proj = LocalProject(tmp_path_factory.mktemp("drift"), engine_bin(), Emulator(emulator_url).aws_env)
     w.proj.init_stack(STACK)
 
     def configure(c):
