@@ -63,6 +63,8 @@ def unchanged_since_apply(olds: dict | None, news: dict) -> bool:
         return False
     for key in INPUTS:
         old, new = olds.get(key), news.get(key)
+        if key == "enabled" and old is None:
+            old = True  # a state written before `enabled` existed: the CA was declared enabled
         if is_unknown(new):
             return False
         if key in PEM_INPUTS:
