@@ -29,7 +29,7 @@ from pca_import.core import clock
 from pca_import.core.validate import validate_import
 from pca_import.aws.emulator import DEFAULT_URL
 from pca_import.diagnostics import note as _note
-from pca_import.errors import ActionableError, ErrorCode, AlreadyHoldsAnother, AwsError, MissingExtra, OwnedByAnother, RulesRejected
+from pca_import.errors import ActionableError, AlreadyHoldsAnother, AwsError, ErrorCode, MissingExtra, OwnedByAnother, RulesRejected
 from pca_import.core.facts import certificate_facts
 from pca_import.core.options import ImportOptions
 from pca_import.core.pem import canonical_pem
@@ -43,7 +43,7 @@ ACTIONS = {
     "DescribeCertificateAuthority": "describing the CA",
     "GetCertificateAuthorityCsr": "fetching the CA's CSR",
     "GetCertificateAuthorityCertificate": "reading the CA's current certificate",
-    "UpdateCertificateAuthority": "disabling the CA",
+    "UpdateCertificateAuthority": "changing the CA's status (enabling or disabling it)",
     "ListCertificateAuthorities": "listing the region's CAs",
     # the boto3 hierarchy backend (ca_resources.py)
     "CreateCertificateAuthority": "creating the CA",
@@ -523,8 +523,11 @@ class PrivateCa:
         tags = self._call(client or self.client(arn=arn), "ListTags", arn).get("Tags") or []
         return next((t.get("Value") for t in tags if t.get("Key") == OWNER_TAG), None)
 
-    def live(self, arn: str) -> dict[str, Any] | None:
-        """What the CA holds now (for refresh), or None when the CA is gone (deleted or not found)."""
+    def live(self, arn: str, with_owner: bool = False) -> dict[str, Any] | None:
+        """What the CA holds now (for refresh), or None when the CA is gone (deleted or not found).
+
+        `with_owner`: also its pca-import:owner tag as `owner_tag` (one ListTags call), so a refresh sees the
+        tag removed or changed."""
         client = self.client(arn=arn)
         try:
             ca = self.describe(arn, client)
@@ -539,7 +542,35 @@ class PrivateCa:
                "certificate": cert, "certificate_chain": chain}
         if cert:
             out.update(_cert_facts(cert))
+        if with_owner:
+            out["owner_tag"] = self.owner(arn, client)
         return out
+
+    def set_status(self, arn: str, wanted: str, *, owner: str | None = None, adopt: str | None = None,
+                   previous: str | None = None, current: str | None = None) -> str:
+        """Bring the CA to `wanted` (ACTIVE or DISABLED) with one UpdateCertificateAuthority, after checking its
+        owner tag as an import does; no call when it is already there. Returns the status it is in now.
+        `current`: the status and owner were just read and checked (right after an import): no reads again.
+
+        An EXPIRED CA cannot be made ACTIVE (only a renewed certificate does that) and a CA without a certificate
+        cannot change status: both are refused with the fix."""
+        client = self.client(arn=arn)
+        status = current or self.describe(arn, client)["status"]
+        if status == wanted:
+            return status
+        if status not in ("ACTIVE", "DISABLED"):
+            if status == "EXPIRED":
+                why = ("its certificate has expired: AWS cannot make it ACTIVE again with that certificate. Import a "
+                       "renewed certificate (same CSR, new validity) — a renewal makes it ACTIVE")
+            else:
+                why = f"a CA in status {status} cannot be made {wanted} (AWS changes only ACTIVE <-> DISABLED)"
+            raise AwsError(f"AWS Private CA {arn} is {status}, declared {wanted}: {why}", ErrorCode.INVALID_STATE,
+                           step=ACTIONS["UpdateCertificateAuthority"])
+        if current is None:
+            check_owner(arn, self.owner(arn, client), owner, adopt=adopt, previous=previous)
+        self._call(client, "UpdateCertificateAuthority", arn, Status=wanted)
+        _note(f"{arn}: was {status}, declared {wanted}: set to {wanted}")
+        return wanted
 
     def status(self, arn: str) -> dict[str, Any]:
         """For `pca-import status`: the CA, what it holds, days left and its owner."""

@@ -13,7 +13,7 @@ from pca_import.core.validate import DEFAULT_PROFILE, PROFILES  # noqa: F401 (re
 
 ON_DELETE = ("retain", "disable")
 DEFAULT_ON_DELETE = "retain"
-SETTINGS = ("rule_profile", "on_delete", "expiry_warning_days", "adopt_owned_by")
+SETTINGS = ("rule_profile", "on_delete", "expiry_warning_days", "adopt_owned_by", "enabled")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,12 @@ class ImportOptions:
     on_delete: str = DEFAULT_ON_DELETE
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     adopt_owned_by: str | None = None
+    enabled: bool = True  # the CA's declared state: ACTIVE (True) or DISABLED (False), as pulumi-aws's `enabled`
+
+    @property
+    def wanted_status(self) -> str:
+        """The Private CA status this declaration asks for."""
+        return "ACTIVE" if self.enabled else "DISABLED"
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any], is_unknown=lambda v: False
@@ -61,9 +67,17 @@ class ImportOptions:
             problems.append(("adopt_owned_by", "adopt_owned_by must be the owner to take the CA over from, "
                                                "as `project/stack/resource` (the CA's pca-import:owner tag)"))
             adopt = None
-        return cls(profile, on_delete, int(days), adopt), problems
+        enabled = get("enabled")
+        if enabled is None:
+            enabled = True
+        elif not isinstance(enabled, bool):
+            problems.append(("enabled", f"enabled must be true or false (the CA's declared state: ACTIVE or "
+                                        f"DISABLED), not {enabled!r}"))
+            enabled = True
+        return cls(profile, on_delete, int(days), adopt, enabled), problems
 
     def as_props(self) -> dict[str, Any]:
         """The settings as resource inputs/outputs, defaults filled in."""
         return {"rule_profile": self.rule_profile, "on_delete": self.on_delete,
-                "expiry_warning_days": self.expiry_warning_days, "adopt_owned_by": self.adopt_owned_by}
+                "expiry_warning_days": self.expiry_warning_days, "adopt_owned_by": self.adopt_owned_by,
+                "enabled": self.enabled}

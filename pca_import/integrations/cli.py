@@ -95,21 +95,23 @@ def _tf_query(raw: bytes) -> dict[str, str]:
     if len(raw) > TF_QUERY_LIMIT:
         raise UsageError(f"the query is over {TF_QUERY_LIMIT} bytes; AWS accepts at most a 2 MB chain")
 
-    def no_constants(name):
-        raise ValueError(f"{name} is not allowed in the query")
+    not_a_number = object()  # NaN, Infinity: not JSON numbers; kept so the key holding one can be named
     try:
-        query = json.loads(raw.decode("utf-8") or "{}", parse_constant=no_constants)
+        query = json.loads(raw.decode("utf-8") or "{}", parse_constant=lambda _name: not_a_number)
     except RecursionError:
-        raise UsageError("the query is nested too deeply: pass a flat JSON object of strings") from None
+        nested = _nested_keys(raw)
+        where = f"query value(s) {', '.join(nested)} are" if nested else "the query is"
+        raise UsageError(f"{where} nested too deeply: pass a flat JSON object of strings") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise UsageError(f"the query is not valid JSON ({exc}): pass a flat JSON object of strings") from None
     if not isinstance(query, dict):
         raise UsageError(f"the query is a JSON {type(query).__name__}, not an object: pass a flat object of strings "
                          f"with keys {', '.join(TF_QUERY_KEYS)}")
-    wrong = [k for k, v in query.items() if v is not None and not isinstance(v, str)]
+    wrong = [k for k, v in query.items() if not isinstance(v, str)]  # null too: Terraform sends only strings
     if wrong:
-        raise UsageError(f"query value(s) {', '.join(sorted(wrong))} must be strings (Terraform's `external` query "
-                         "is a map of strings)")
+        raise UsageError(f"query value(s) {', '.join(sorted(wrong))} must be strings, not "
+                         f"{', '.join(sorted({_json_kind(query[k], not_a_number) for k in wrong}))} (Terraform's "
+                         "`external` query is a map of strings)")
     unknown = sorted(set(query) - set(TF_QUERY_KEYS))
     if unknown:
         raise UsageError(f"unknown query key(s) {', '.join(unknown)}: use {', '.join(TF_QUERY_KEYS)}")
@@ -119,6 +121,45 @@ def _tf_query(raw: bytes) -> dict[str, str]:
     if (query.get("profile") or DEFAULT_PROFILE) not in PROFILES:
         raise UsageError(f"profile {query['profile']!r} must be one of {', '.join(PROFILES)}")
     return query
+
+
+def _json_kind(value, not_a_number) -> str:
+    if value is not_a_number:
+        return "NaN/Infinity"
+    return {type(None): "null", bool: "true/false", int: "a number", float: "a number", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _nested_keys(raw: bytes) -> list[str]:
+    """The top-level keys of a JSON object whose values are arrays or objects, found without recursion (for a
+    query too deeply nested for the parser). Best effort: [] when the text is not an object."""
+    text = raw.decode("utf-8", errors="replace")
+    keys, depth, i, key, expect_value = [], 0, 0, None, False
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < len(text) and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            if depth == 1 and not expect_value:
+                try:
+                    key = json.loads(text[i:j + 1])
+                except ValueError:
+                    key = text[i + 1:j]
+            i = j + 1
+            continue
+        if ch == ":" and depth == 1:
+            expect_value = True
+        elif ch in "[{":
+            if depth == 1 and expect_value and key is not None and key not in keys:
+                keys.append(key)
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 1:
+            expect_value, key = False, None
+        i += 1
+    return sorted(keys)
 
 
 def cmd_tf_external(args) -> int:
@@ -178,19 +219,26 @@ def cmd_tf_plan(args) -> int:
 def _stack_cas(stack: str, work_dir: str) -> object:
     """The `cas` output of a stack, read with the Automation API (the `pulumi` on PATH, the user's backend)."""
     import shutil
+    try:
+        from pulumi import automation as auto
+    except ImportError as exc:  # `pip install .` has no pulumi: name the extra, as import/status do for boto3
+        raise MissingExtra("pulumi", exc.name or "pulumi", "`pca-import tree --stack`") from None
     if not shutil.which("pulumi"):
         raise UsageError("`--stack` needs the Pulumi CLI on PATH (or pass `pulumi stack output cas --json` with "
                          "--cas-json -)")
-    from pulumi import automation as auto
+    from pca_import.integrations.tree import with_refreshed_state
     try:
         ws = auto.LocalWorkspace(work_dir=work_dir, pulumi_command=auto.PulumiCommand(skip_version_check=True))
-        outputs = auto.Stack.select(stack, ws).outputs()
+        selected = auto.Stack.select(stack, ws)
+        outputs = selected.outputs()
+        if "cas" not in outputs:
+            raise UsageError(f"stack {stack!r} has no `cas` output: is it the PKI stack (pca-import:role pki)?")
+        # a refresh updates the resources' state, not the program's outputs: the state has the CAs' status
+        resources = (selected.export_stack().deployment or {}).get("resources") or []
     except auto.errors.CommandError as exc:
         first = next((ln for ln in str(exc).splitlines() if "error:" in ln), str(exc).strip().splitlines()[-1:])
         raise UsageError(f"cannot read stack {stack!r} in {work_dir}: {first}") from None
-    if "cas" not in outputs:
-        raise UsageError(f"stack {stack!r} has no `cas` output: is it the PKI stack (pca-import:role pki)?")
-    return outputs["cas"].value
+    return with_refreshed_state(outputs["cas"].value, resources)
 
 
 def cmd_tree(args) -> int:
@@ -258,28 +306,40 @@ def cmd_import(args) -> int:
     return EXIT_OK
 
 
+_STATUS_FIX = {
+    "PENDING_CERTIFICATE": "import its first certificate (pca-import import)",
+    "DISABLED": "enable it (`pulumi refresh` then `pulumi up` on its stack, or aws acm-pca "
+                "update-certificate-authority --status ACTIVE); if it was disabled on purpose, declare it "
+                "(`enabled: false`) and check it with --declared disabled",
+    "ACTIVE": "disable it (`pulumi refresh` then `pulumi up` on its stack, or aws acm-pca "
+              "update-certificate-authority --status DISABLED), or declare it enabled",
+    "EXPIRED": "renew it (pca-import import --renew, or `pulumi up` with the new certificate)",
+    "CREATING": "wait for it to reach PENDING_CERTIFICATE, then import its certificate",
+    "FAILED": "delete it and create a new CA",
+}
+
+
 def cmd_status(args) -> int:
     from pca_import.aws.client import PrivateCa
     st = PrivateCa.from_environment().status(args.ca_arn)
+    wanted = "DISABLED" if args.declared == "disabled" else "ACTIVE"
+    st["declared_status"] = wanted
     if args.json:
         print(json.dumps(st, indent=2))
     else:
-        for k in ("arn", "type", "status", "key_algorithm", "subject", "serial", "not_after", "days_left", "owner"):
-            print(f"{k:14} {st.get(k) if st.get(k) is not None else ''}")
-    if args.warn_days is not None:
-        left = st.get("days_left")
-        if st.get("status") != "ACTIVE" or left is None or left < args.warn_days:
-            status = st.get("status")
-            fix = {"PENDING_CERTIFICATE": "import its first certificate (pca-import import)",
-                   "DISABLED": "enable it (aws acm-pca update-certificate-authority --status ACTIVE) if it should "
-                               "issue, or stop checking it",
-                   "CREATING": "wait for it to reach PENDING_CERTIFICATE, then import its certificate",
-                   "FAILED": "delete it and create a new CA"}.get(status, "renew it (pca-import import --renew, or "
-                                                                   "`pulumi up` with the new certificate)")
-            print(f"pca-import: {args.ca_arn} is {status} with "
-                  f"{'no certificate' if left is None else f'{left} day(s) left'} "
-                  f"(threshold {args.warn_days}): {fix}", file=sys.stderr)
-            return EXIT_INVALID
+        for k in ("arn", "type", "status", "declared_status", "key_algorithm", "subject", "serial", "not_after",
+                  "days_left", "owner"):
+            print(f"{k:15} {st.get(k) if st.get(k) is not None else ''}")
+    status, left = st.get("status"), st.get("days_left")
+    if status != wanted:
+        print(f"pca-import: {args.ca_arn} is {status}, declared {args.declared} ({wanted}): "
+              f"{_STATUS_FIX.get(status, 'see `pca-import status --json`')}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.warn_days is not None and (left is None or left < args.warn_days):
+        print(f"pca-import: {args.ca_arn} is {status} with "
+              f"{'no certificate' if left is None else f'{left} day(s) left'} "
+              f"(threshold {args.warn_days}): {_STATUS_FIX['EXPIRED']}", file=sys.stderr)
+        return EXIT_INVALID
     return EXIT_OK
 
 
@@ -360,8 +420,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("status", help="what the CA holds, its validity and days left")
     s.add_argument("--ca-arn", required=True)
-    s.add_argument("--warn-days", type=int, metavar="N",
-                   help="exit 1 unless the CA is ACTIVE with more than N days left (for scheduled checks)")
+    s.add_argument("--warn-days", type=_days, metavar="N",
+                   help=f"exit 1 when the CA has fewer than N days left (0-{MAX_WARNING_DAYS}; for scheduled checks)")
+    s.add_argument("--declared", choices=["enabled", "disabled"], default="enabled",
+                   help="the CA's declared state (its `enabled` in the stack, default enabled): exit 1 unless it "
+                        "is ACTIVE (enabled) or DISABLED (disabled)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_status)
 

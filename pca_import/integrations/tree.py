@@ -3,7 +3,8 @@ windows, or JSON. Pure: CA records in, text out.
 
 A record is a dict with `name`, `type`, `status`, `key_algorithm`, `not_before`, `not_after` (ISO 8601 or None),
 `parent` (the name of the CA that signed it, or None) and optionally `issuer` (how an external signer is named),
-`renew_before_days`. Records come from a stack's `cas` output or from AWS directly (`cli.cmd_tree`).
+`renew_before_days`, `enabled` (the declared state: a CA in another status is marked). Records come from a
+stack's `cas` output or from AWS directly (`cli.cmd_tree`).
 """
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ def annotate(records: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, 
         pna = _date(parent.get("not_after")) if parent else None
         if na and pna and na > pna:
             problems.append(f"outlives its issuer {parent['name']} ({pna.date().isoformat()})")
+        enabled = r.get("enabled")
+        if isinstance(enabled, bool) and r.get("status") in ("ACTIVE", "DISABLED", "EXPIRED") \
+                and r["status"] != ("ACTIVE" if enabled else "DISABLED"):
+            problems.append(f"{r['status']}, declared {'enabled' if enabled else 'disabled'}")
         r["problems"] = problems + r.get("problems", [])
         out.append(r)
     months: dict[str, list[str]] = {}
@@ -178,6 +183,8 @@ def from_stack_output(cas: Any) -> list[dict[str, Any]]:
     if not isinstance(cas, dict):
         raise InputError("the stack's `cas` output is not a mapping of CA name to its facts")
     out = []
+    enabled = {name: c.get("enabled") for name, c in cas.items()
+               if isinstance(c, dict) and isinstance(c.get("enabled"), bool)}
     for name, c in cas.items():
         if not isinstance(c, dict):
             raise InputError(f"cas.{name} is a JSON {type(c).__name__}, not the mapping of a CA's facts")
@@ -194,7 +201,30 @@ def from_stack_output(cas: Any) -> list[dict[str, Any]]:
                     "not_after": c.get("not_after"), "parent": parent,
                     "issuer": signed_by if signed_by.startswith("external") else c.get("issuer"),
                     "renew_before_days": c.get("renew_before_days") or c.get("expiry_warning_days"),
-                    "arn": c.get("arn")})
+                    "arn": c.get("arn"), "enabled": enabled.get(name)})
+    return out
+
+
+REFRESHED = ("status", "serial", "not_before", "not_after")
+
+
+def with_refreshed_state(cas: Any, resources: list[dict[str, Any]]) -> Any:
+    """The `cas` output with each CA's status, serial and dates taken from its `<name>-cert` resource in the
+    stack's state: a `pulumi refresh` updates the resources, not the program's outputs, so after a refresh
+    only the state tells the truth."""
+    if not isinstance(cas, dict):
+        return cas
+    by_name = {}
+    for res in resources or []:
+        urn = res.get("urn") if isinstance(res, dict) else None
+        if isinstance(urn, str) and urn.endswith("-cert") and isinstance(res.get("outputs"), dict):
+            by_name[urn.rsplit("::", 1)[-1][:-len("-cert")]] = res["outputs"]
+    out = {}
+    for name, c in cas.items():
+        state = by_name.get(name)
+        if isinstance(c, dict) and state is not None:
+            c = {**c, **{k: state[k] for k in REFRESHED if isinstance(state.get(k), str)}}
+        out[name] = c
     return out
 
 

@@ -24,7 +24,9 @@ from pca_import.resources.provider_errors import ProviderError
 
 INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner")
 FACT_OUTPUTS = ("status", "ca_type", "key_algorithm", "serial", "not_before", "not_after", "sha256_fingerprint",
-                "subject", "issuer")
+                "subject", "issuer", "owner_tag")
+# Statuses a refresh compares with the declared one (`enabled`); a CA in another status (e.g. DELETED) is gone.
+COMPARED_STATUSES = ("ACTIVE", "DISABLED", "EXPIRED")
 
 
 def is_unknown(value: Any) -> bool:
@@ -61,6 +63,8 @@ def unchanged_since_apply(olds: dict | None, news: dict) -> bool:
         return False
     for key in INPUTS:
         old, new = olds.get(key), news.get(key)
+        if key == "enabled" and old is None:
+            old = True  # a state written before `enabled` existed: the CA was declared enabled
         if is_unknown(new):
             return False
         if key in PEM_INPUTS:
@@ -83,6 +87,14 @@ def _complete_chain(cert: str | None, chain: str | None) -> str | None:
     if not cert:
         return None
     return cert + (chain or "")
+
+
+def status_drift(status: Any, options: ImportOptions) -> str | None:
+    """The property a refresh shows as changed when the CA's live `status` is not its declared state: `enabled`
+    for a CA ACTIVE or DISABLED against its declaration, `status` for an EXPIRED one (only a renewal fixes that)."""
+    if status not in COMPARED_STATUSES or status == options.wanted_status:
+        return None
+    return "status" if status == "EXPIRED" else "enabled"
 
 
 class AwsProvider(ResourceProvider):
@@ -172,6 +184,12 @@ class CaCertificateImportProvider(AwsProvider):
                 failures.append(CheckFailure("", f"[{f.code}] {f.location}: {f.message} (input `{prop}`)"))
             else:
                 failures.append(CheckFailure(prop, f"[{f.code}] {f.location}: {f.message}"))
+        if report.ok and report.certificate:
+            # the inputs kept in state are the canonical PEM that is imported, as a refresh reads it back: a refresh
+            # then shows only what really changed, not a layout difference of the same certificate
+            news["certificate"] = report.certificate
+            if not chain_unknown and news.get("certificate_chain") and report.certificate_chain:
+                news["certificate_chain"] = report.certificate_chain
         return CheckResult(news, failures)
 
     def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,
@@ -219,10 +237,29 @@ class CaCertificateImportProvider(AwsProvider):
                 changes.append(key)
         if is_unknown(news.get("owner")) or (news.get("owner") or None) != (olds.get("owner") or None):
             changes.append("owner")
+        elif "owner_tag" in olds and (olds.get("owner_tag") or None) != (news.get("owner") or None):
+            changes.append("owner")  # the tag was removed or changed out of band (seen by a refresh)
+        drift = status_drift(olds.get("status"), new_options)
+        if drift and drift not in changes and not is_unknown(news.get("enabled")):
+            changes.append(drift)
         return DiffResult(changes=bool(replaces or changes), replaces=replaces, stables=[],
                           delete_before_replace=False)
 
     # ---- create / update: preflight against the live CA, import once, mark the owner -----------------
+
+    def _converge_status(self, props: dict, outs: dict, previous_owner: str | None = None,
+                         just_read: bool = False) -> dict:
+        """Bring the CA to its declared state (`enabled`), one UpdateCertificateAuthority when it differs.
+        `just_read`: `outs` come from an import that has just read the status and checked the owner."""
+        options, _ = ImportOptions.from_props(props)
+        if outs.get("status") == options.wanted_status:
+            return outs
+        arn = props["certificate_authority_arn"]
+        outs = dict(outs)
+        outs["status"] = self._pca(arn).set_status(arn, options.wanted_status, owner=props.get("owner") or None,
+                                                   adopt=options.adopt_owned_by, previous=previous_owner,
+                                                   current=outs.get("status") if just_read else None)
+        return outs
 
     def _import(self, props: dict, *, replace_held: bool, previous_owner: str | None = None) -> dict[str, Any]:
         arn = props["certificate_authority_arn"]
@@ -244,34 +281,49 @@ class CaCertificateImportProvider(AwsProvider):
         outs.update(ImportOptions.from_props(props)[0].as_props())
         for k in FACT_OUTPUTS:
             outs[k] = live.get(k)
+        if "owner_tag" not in live:  # an import or update: the tag is what it wrote (or found)
+            outs["owner_tag"] = live.get("owner")
+        # "" for no tag: the engine drops a null output, and a missing key means "not read" (older state)
+        outs["owner_tag"] = outs["owner_tag"] or ""
         outs["certificate"] = live.get("certificate")
         outs["certificate_chain"] = live.get("certificate_chain")
         outs["complete_chain"] = _complete_chain(live.get("certificate"), live.get("certificate_chain"))
         return outs
 
     def create(self, props: dict) -> CreateResult:
-        outs = self._import(props, replace_held=False)
+        outs = self._converge_status(props, self._import(props, replace_held=False), just_read=True)
         return CreateResult(id_=props["certificate_authority_arn"], outs=outs)
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
         same_pem = (canonical_pem(news.get("certificate")) == canonical_pem(olds.get("certificate"))
                     and canonical_pem(news.get("certificate_chain")) == canonical_pem(olds.get("certificate_chain")))
-        if same_pem and (news.get("owner") or None) == (olds.get("owner") or None):
-            # only settings changed: no AWS call, keep the facts we have
+        tag_kept = "owner_tag" not in olds or (olds.get("owner_tag") or None) == (news.get("owner") or None)
+        previous = olds.get("owner")
+        if same_pem and (news.get("owner") or None) == (previous or None) and tag_kept:
+            # settings changed (or the CA's status drifted): keep the facts we have; AWS only to change the status
             outs = dict(olds)
             outs.update({k: news.get(k) for k in INPUTS if k not in ("certificate", "certificate_chain")})
-            return UpdateResult(outs=self._outputs(outs, olds))
-        # a renewal, or a new owner to mark (a renamed resource or stack: the state remembers the owner it wrote)
-        return UpdateResult(outs=self._import(news, replace_held=True, previous_owner=olds.get("owner")))
+            return UpdateResult(outs=self._converge_status(news, self._outputs(outs, olds), previous))
+        arn = news["certificate_authority_arn"]
+        if olds.get("status") == "DISABLED" and not same_pem:
+            # AWS documents re-import for ACTIVE and EXPIRED CAs: enable first; the declared state is set after
+            self._pca(arn).set_status(arn, "ACTIVE", owner=news.get("owner") or None,
+                                      adopt=ImportOptions.from_props(news)[0].adopt_owned_by, previous=previous)
+        # a renewal, or a new owner to mark (a renamed resource or stack: the state remembers the owner it wrote;
+        # a tag removed out of band is written again, a tag naming another owner is refused)
+        outs = self._import(news, replace_held=True, previous_owner=previous)
+        return UpdateResult(outs=self._converge_status(news, outs, previous, just_read=True))
 
     # ---- read: the live certificate, for refresh and drift --------------------------------------------
 
     def read(self, id_: str, props: dict) -> ReadResult:
         arn = props.get("certificate_authority_arn") or id_
-        live = self._pca(arn).live(arn)
+        live = self._pca(arn).live(arn, with_owner=True)
         if live is None:
             return ReadResult(id_="", outs={})
         outs = self._outputs(props, live)
+        if live["status"] in ("ACTIVE", "DISABLED"):  # what the CA is, as the display shows it: enabled false -> true
+            outs["enabled"] = live["status"] == "ACTIVE"
         return ReadResult(id_=id_, outs=outs, inputs={k: outs.get(k) for k in INPUTS})
 
     # ---- delete: retain (default) or disable; release the owner tag; a CA already gone is fine ---------

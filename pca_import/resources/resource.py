@@ -30,6 +30,7 @@ class CaCertificateImportArgs:
     on_delete: Optional[pulumi.Input[str]] = None
     expiry_warning_days: Optional[pulumi.Input[int]] = None
     adopt_owned_by: Optional[pulumi.Input[str]] = None
+    enabled: Optional[pulumi.Input[bool]] = None  # the CA's declared state (None: true, ACTIVE); false: DISABLED
 
 
 def owner_of(resource_name: str) -> str:
@@ -41,7 +42,12 @@ class CaCertificateImport(Resource, module="pca_import", name="CaCertificateImpo
     """Imports and keeps a CA certificate in an AWS Private CA; renewals update in place.
 
     Outputs: status, ca_type, key_algorithm, serial, not_before, not_after, sha256_fingerprint, subject,
-    issuer, certificate and certificate_chain (canonical, as imported), complete_chain, owner.
+    issuer, certificate and certificate_chain (canonical, as imported), complete_chain, owner, owner_tag (the
+    CA's pca-import:owner tag as last read or written).
+
+    Declared state: `enabled` (default true) is the status the CA must be in, ACTIVE or DISABLED, as pulumi-aws's
+    `CertificateAuthority.enabled`. A refresh that finds it otherwise (disabled or enabled out of band, expired)
+    shows a change, and `up` sets it back with one UpdateCertificateAuthority (an expired CA needs a renewal).
 
     Ownership: the CA is tagged `pca-import:owner = <project>/<stack>/<resource name>`; a CA tagged with another
     owner is refused at preview and at apply unless `adopt_owned_by` names that owner exactly.
@@ -64,7 +70,9 @@ class CaCertificateImport(Resource, module="pca_import", name="CaCertificateImpo
     on_delete: pulumi.Output[str]
     expiry_warning_days: pulumi.Output[int]
     adopt_owned_by: pulumi.Output[Optional[str]]
+    enabled: pulumi.Output[bool]
     owner: pulumi.Output[str]
+    owner_tag: pulumi.Output[Optional[str]]
 
     def __init__(self, resource_name: str, args: CaCertificateImportArgs | None = None,
                  opts: pulumi.ResourceOptions | None = None, **kwargs):
@@ -81,6 +89,7 @@ class CaCertificateImport(Resource, module="pca_import", name="CaCertificateImpo
             "on_delete": args.on_delete,
             "expiry_warning_days": args.expiry_warning_days,
             "adopt_owned_by": args.adopt_owned_by,
+            "enabled": args.enabled,
             "owner": owner_of(resource_name),
             "complete_chain": None,
             **{k: None for k in FACT_OUTPUTS},

@@ -46,6 +46,12 @@ def test_validate_json_shape(files):
     assert {f["code"] for f in doc["findings"]} == {"ENC002"}
     assert set(doc["findings"][0]) == {"code", "severity", "message", "location", "citation"}
     assert "openssl x509 -inform der" in doc["findings"][0]["message"]
+    assert set(doc) == {"ok", "findings", "not_checked"}  # the shape docs/cli.md lists
+    doc = json.loads(run("validate", "--certificate", str(files / "sub.pem"), "--chain", str(files / "chain.pem"),
+                         "--json")[1])
+    assert set(doc) == {"ok", "findings", "not_checked"}
+    assert doc["not_checked"] and all(set(n) == {"code", "reason"} for n in doc["not_checked"])
+    assert {"KEY001", "STAT001"} <= {n["code"] for n in doc["not_checked"]}  # no CSR, no live CA
 
 
 def test_validate_reads_stdin(files):
@@ -109,3 +115,32 @@ def test_pca_import_now_moves_the_clock_for_expiry_rules(tmp_path, monkeypatch, 
     monkeypatch.setenv("PCA_IMPORT_NOW", "next tuesday")
     assert main(["validate", "--certificate", str(tmp_path / "root.pem")]) == 2
     assert "PCA_IMPORT_NOW='next tuesday' is not an ISO 8601 time" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("query, key", [
+    ('{"certificate": NaN}', "certificate"),
+    ('{"certificate": "x", "profile": Infinity}', "profile"),
+    ('{"certificate": null}', "certificate"),
+    ('{"certificate": "x", "csr": ' + "[" * 100_000 + "]" * 100_000 + "}", "csr"),
+    ('{"certificate": "x", "ca_type": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}", "ca_type"),
+])
+def test_tf_external_names_the_key_of_a_value_that_is_not_a_string(query, key):
+    code, out, err = run("tf-external", stdin=query)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"query value(s) {key} " in err
+
+
+def test_status_refuses_a_negative_warn_days():
+    code, _, err = run("status", "--ca-arn", "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/x",
+                       "--warn-days", "-5")
+    assert code == 2 and "-5" in err and "Traceback" not in err
+
+
+def test_tree_stack_without_the_pulumi_extra_names_it(tmp_path):
+    code = ("import sys; sys.modules['pulumi'] = None; from pca_import.integrations.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    p = subprocess.run([sys.executable, "-c", code, "tree", "--stack", "pki", "--cwd", str(tmp_path)],
+                       capture_output=True, text=True)
+    assert p.returncode == 2, p.stderr
+    assert "install `pca-import[pulumi]`" in p.stderr and "Traceback" not in p.stderr
+    assert "ModuleNotFoundError" not in p.stderr

@@ -66,3 +66,17 @@ def test_status_of_a_missing_ca_and_unreadable_files(emulator_url, tmp_path):
     assert code == 1 and missing in err and "Traceback" not in err
     code, _, err = run("import", "--ca-arn", missing, "--certificate", str(tmp_path / "nope.pem"))
     assert code == 2 and "cannot read" in err
+
+
+def test_status_exits_1_for_a_ca_not_in_its_declared_state(emulator_url, tmp_path):
+    arn, csr = pca.create_ca("SUBORDINATE", "CLI Declared CA")
+    pca.import_raw(arn, pca.external_sign(csr, ROOT, days=100), chain(ROOT))
+    assert run("status", "--ca-arn", arn)[0] == 0
+    code, _, err = run("status", "--ca-arn", arn, "--declared", "disabled")
+    assert code == 1 and "declared disabled" in err
+    pca.client().update_certificate_authority(CertificateAuthorityArn=arn, Status="DISABLED")
+    code, out, err = run("status", "--ca-arn", arn, "--json")
+    assert code == 1 and json.loads(out)["declared_status"] == "ACTIVE" and "enable it" in err
+    assert run("status", "--ca-arn", arn, "--declared", "disabled", "--warn-days", "30")[0] == 0
+    code, _, err = run("status", "--ca-arn", arn, "--declared", "disabled", "--warn-days", "120")
+    assert code == 1 and "day(s) left" in err

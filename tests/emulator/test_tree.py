@@ -79,3 +79,25 @@ def test_from_aws_chains_the_regions_cas_by_issuer(emulator_url, capsys):
     assert recs[sub_arn]["parent"] == "Tree Root" and recs[root_arn]["parent"] is None
     assert recs[ext_arn]["parent"] is None and recs[ext_arn]["issuer"] == "external (CN=Tree Offline Root)"
     assert recs[sub_arn]["days_left"] in (363, 364, 365)
+
+
+def test_a_ca_not_in_its_declared_state_is_marked():
+    recs = [_rec("root", ca_type="ROOT"), _rec("issuing", "root", status="DISABLED", enabled=True, na="2031-01-01"),
+            _rec("kept", "root", status="ACTIVE", enabled=False, na="2032-01-01"),
+            _rec("off", "root", status="DISABLED", enabled=False, na="2033-01-01")]
+    marked = {r["name"]: r["problems"] for r in tree.annotate(recs, NOW)}
+    assert marked == {"root": [], "issuing": ["DISABLED, declared enabled"], "kept": ["ACTIVE, declared disabled"],
+                      "off": []}
+    cas = {"issuing": {"type": "SUBORDINATE", "status": "ACTIVE", "enabled": True, "parent": "root"}}
+    assert tree.from_stack_output(cas)[0]["enabled"] is True
+
+
+def test_the_refreshed_state_overrides_the_programs_cas_output():
+    cas = {"issuing": {"status": "ACTIVE", "serial": "01", "enabled": True}, "manual": {"status": "AWAITING_CERTIFICATE"}}
+    resources = [{"urn": "urn:pulumi:pki::pca-import::pulumi-python:dynamic:Resource::issuing-cert",
+                  "outputs": {"status": "DISABLED", "serial": "02", "not_after": "2031-01-01T00:00:00+00:00"}},
+                 {"urn": "urn:pulumi:pki::pca-import::pulumi-python:dynamic:Resource::issuing-ca", "outputs": {}}]
+    out = tree.with_refreshed_state(cas, resources)
+    assert out["issuing"] == {"status": "DISABLED", "serial": "02", "enabled": True,
+                              "not_after": "2031-01-01T00:00:00+00:00"}
+    assert out["manual"] == cas["manual"]

@@ -35,7 +35,7 @@ def two_hierarchies():
     pulumi.runtime.set_mocks(Mocks(), preview=False)
     cas = [CaSpec("root", "ROOT", subject={"common_name": "Root"}, key_algorithm="EC_secp384r1"),
            CaSpec("issuing", "SUBORDINATE", parent="root", renew_before_days=60),
-           CaSpec("partner", "SUBORDINATE", signer="external")]
+           CaSpec("partner", "SUBORDINATE", signer="external", enabled=False)]
     signed = {"partner": ExternalSignature(PARTNER.pem, OFFLINE_ROOT.pem)}
     return (PkiHierarchy("prod", PkiHierarchyArgs(cas=cas, signed=signed)),
             PkiHierarchy("dev", cas=cas[:2]))
@@ -58,6 +58,8 @@ def test_children_are_named_under_each_component_and_never_collide(two_hierarchi
         inputs = {n: i for _, n, i in REGISTERED}
         # the snake_case subject key became the attribute Private CA is asked for
         assert inputs["prod-root-ca"]["subject"] == {"commonName": "Root"}
+        # the declared state reaches the import: `enabled` (default true)
+        assert inputs["prod-partner-cert"]["enabled"] is False and inputs["prod-issuing-cert"]["enabled"] is True
         # the external CA: the signature passed in is imported, nothing issued for it
         assert inputs["prod-partner-cert"]["certificate"] == PARTNER.pem
         assert "prod-partner-issued" not in names and "dev-partner-cert" not in names

@@ -190,3 +190,14 @@ def test_the_readme_example_is_what_a_person_sees():
         {"name": "issuing", "type": "SUBORDINATE", "parent": "rot", "pathLength": True},
         {"name": "partner", "type": "SUBORDINATE", "signer": "external", "certificate": 123}])
     assert problems == shown and len(shown) == 4 and not re.search(r"Traceback|File \"", "\n".join(problems))
+
+
+def test_enabled_is_the_declared_state_true_by_default_and_a_boolean():
+    nodes = {n.name: n for n in parse_hierarchy([{"name": "root", "type": "ROOT"},
+                                                 {"name": "off", "type": "SUBORDINATE", "parent": "root",
+                                                  "enabled": False}])}
+    assert nodes["root"].enabled is True and nodes["off"].enabled is False
+    with pytest.raises(HierarchyError) as exc:
+        parse_hierarchy([{"name": "root", "type": "ROOT", "enabled": "no"}])
+    [problem] = exc.value.problems
+    assert problem.startswith("pca-import:hierarchy[0] (root).enabled: must be true or false") and "enabled: false" in problem

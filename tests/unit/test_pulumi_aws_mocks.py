@@ -46,7 +46,7 @@ def program():
     from pca_import.resources.hierarchy.program import build_pki, parse_hierarchy
     nodes = parse_hierarchy([
         {"name": "root", "type": "ROOT", "keyAlgorithm": "EC_secp384r1"},
-        {"name": "issuing", "type": "SUBORDINATE", "parent": "root", "keyAlgorithm": "RSA_2048"},
+        {"name": "issuing", "type": "SUBORDINATE", "parent": "root", "keyAlgorithm": "RSA_2048", "enabled": False},
         {"name": "pasted", "type": "SUBORDINATE", "signer": "external", "certificate": PASTED.pem,
          "certificateChain": ROOT.pem},
         {"name": "adopted", "type": "SUBORDINATE", "signer": "external", "arn": ADOPTED_ARN}])
@@ -80,6 +80,10 @@ def test_pulumi_aws_resources_are_registered(program):
         ca_inputs = next(i for t, n, i in REGISTERED if n == "root-ca")
         cfg = ca_inputs["certificateAuthorityConfiguration"]
         assert cfg["keyAlgorithm"] == "EC_secp384r1" and cfg["subject"]["commonName"] == "root"
+        # the declared state goes to both resources that manage a CA's status, so they never fight
+        issuing_ca = next(i for t, n, i in REGISTERED if n == "issuing-ca")
+        assert issuing_ca["enabled"] is False and imports["issuing-cert"]["enabled"] is False
+        assert ca_inputs["enabled"] is True and imports["root-cert"]["enabled"] is True
 
     def check_adopted(csr):
         assert csr == ADOPTED_CSR  # exported for the external signer, awaiting its certificate

@@ -18,7 +18,7 @@ HTTP (`AWS_ENDPOINT_URL=http://127.0.0.1:5055`, the default port). Compared with
   PEM (MalformedCertificateException), sizes (ValidationException), key match and chain
   (CertificateMismatchException), and refuses to issue from a CA that is not ACTIVE;
 * returns no chain for a root CA, and serves GetCertificateAuthorityCertificate for ACTIVE, DISABLED
-  and EXPIRED CAs;
+  and EXPIRED CAs; reports EXPIRED for an ACTIVE CA once its certificate has expired, as AWS does;
 * serves KMS with `Sign`/`Verify` as AWS does them (emulator/kms.py: `MessageType=DIGEST` signs the digest
   as given, where moto hashes it again; a disabled or pending-deletion key is refused);
 * counts calls per API action (GET /_pca_import/calls, POST /_pca_import/calls/reset) for benchmarks.
@@ -142,6 +142,23 @@ def apply_patches() -> None:
 
     CA.__init__ = __init__
     CA.key = property(lambda self: self._pca_key)
+
+    def get_status(self) -> str:
+        # AWS reports EXPIRED for a CA whose certificate has expired: computed when read, as time passes
+        status = self.__dict__.get("_pca_status")
+        if status == "ACTIVE" and getattr(self, "certificate_bytes", b""):
+            try:
+                expired = self.certificate.not_valid_after_utc <= dt.datetime.now(dt.timezone.utc)
+            except ValueError:
+                expired = False
+            if expired:
+                return "EXPIRED"
+        return status
+
+    def set_status(self, value: str) -> None:
+        self.__dict__["_pca_status"] = value
+
+    CA.status = property(get_status, set_status)
 
     def csr(self) -> bytes:
         if self._csr_pem is None:  # AWS returns the same CSR every time

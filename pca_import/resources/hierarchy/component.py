@@ -15,7 +15,7 @@ the same schema as the stack config; every mistake is reported at once (a `pulum
     pulumi.export("cas", pki.cas)
 
 Outputs: `cas` (per CA: arn, type, status, csr, serial, not_before, not_after, signed_by, parent, key_algorithm,
-region, renew_before_days, renewal_due, complete_chain — what `pca-import tree --cas-json` reads) and
+region, renew_before_days, enabled (the declared state), renewal_due, complete_chain — what `pca-import tree --cas-json` reads) and
 `external_csrs` (the CSRs waiting for an external signature, by CA name).
 """
 from __future__ import annotations
@@ -61,6 +61,7 @@ class CaSpec:
     on_delete: Optional[str] = None            # retain (default) or disable
     rule_profile: Optional[str] = None         # default or strict
     expiry_warning_days: Optional[int] = None
+    enabled: Optional[bool] = None             # declared state: True (default) ACTIVE, False DISABLED
 
 
 @dataclass
@@ -252,7 +253,8 @@ def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) ->
         # 3. the import
         entry: dict[str, Any] = {"arn": arn, "type": n.type, "csr": csr, "signed_by": signed_by, "parent": n.parent,
                                  "key_algorithm": n.key_algorithm, "expiry_warning_days": n.expiry_warning_days,
-                                 "renew_before_days": n.renew_before_days, "region": n.region}
+                                 "renew_before_days": n.renew_before_days, "region": n.region,
+                                 "enabled": n.enabled}
         if cert is None:
             entry.update(status="AWAITING_CERTIFICATE", serial=None, not_before=None, not_after=None)
             pulumi.log.info(f"{n.name}: awaiting its certificate from the external signer; its CSR is exported "
@@ -261,7 +263,7 @@ def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) ->
             cert_name, cert_opts = owner.child(n.name, "cert")
             imp = CaCertificateImport(cert_name, certificate_authority_arn=arn, certificate=cert,
                                       certificate_chain=chain, on_delete=n.on_delete, rule_profile=n.rule_profile,
-                                      expiry_warning_days=n.expiry_warning_days, opts=cert_opts)
+                                      expiry_warning_days=n.expiry_warning_days, enabled=n.enabled, opts=cert_opts)
             imports[n.name] = imp
             entry.update(status=imp.status, serial=imp.serial, not_before=imp.not_before, not_after=imp.not_after,
                          complete_chain=imp.complete_chain,
@@ -312,7 +314,7 @@ def _aws_ca(owner: PkiHierarchy, n: Node):
     name, opts = owner.child(n.name, "ca", ours=False)
     subject = {re.sub(r"(?<!^)(?=[A-Z])", "_", AWS_SUBJECT_KEYS[k]).lower(): v for k, v in n.subject.items()}
     ca = aws.acmpca.CertificateAuthority(
-        name, type=n.type, permanent_deletion_time_in_days=7,
+        name, type=n.type, permanent_deletion_time_in_days=7, enabled=n.enabled,
         certificate_authority_configuration=aws.acmpca.CertificateAuthorityCertificateAuthorityConfigurationArgs(
             key_algorithm=n.key_algorithm, signing_algorithm=default_signing_algorithm(n.key_algorithm),
             subject=aws.acmpca.CertificateAuthorityCertificateAuthorityConfigurationSubjectArgs(**subject)),

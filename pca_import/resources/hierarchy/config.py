@@ -49,6 +49,7 @@ class Node:
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
     region: str | None = None          # where the CA lives (None: the stack's aws:region)
+    enabled: bool = True               # declared state: ACTIVE (true) or DISABLED (false)
     children: list[str] = field(default_factory=list)
 
 
@@ -95,6 +96,7 @@ class CaConfig(_Model):
     expiry_warning_days: Annotated[int, Field(ge=0, le=MAX_WARNING_DAYS)] = DEFAULT_EXPIRY_WARNING_DAYS
     renew_before_days: Optional[Annotated[int, Field(ge=0, le=MAX_VALIDITY_DAYS)]] = None
     region: Optional[_text(40, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] = None
+    enabled: bool = True
 
     @field_validator("type", mode="before")
     @classmethod
@@ -166,10 +168,13 @@ _FIX = {
                        "the CA's validityDays, e.g. `renewBeforeDays: 90`",
     "region": "an AWS region name such as eu-west-1",
     "renewal": "a whole number >= 0 without quotes; bump it to sign again",
+    "enabled": "`enabled: true` (the default: the CA is kept ACTIVE) or `enabled: false` (kept DISABLED, e.g. "
+               "during an incident), without quotes",
 }
 _PROBLEM = {
     "int_type": "must be a whole number", "string_type": "must be text", "model_type": "must be a mapping",
-    "dict_type": "must be a mapping", "literal_error": "is not an allowed value", "missing": "is required",
+    "dict_type": "must be a mapping", "bool_type": "must be true or false",
+    "literal_error": "is not an allowed value", "missing": "is required",
     "greater_than_equal": "is too small", "less_than_equal": "is too large", "string_too_short": "is empty",
     "string_too_long": "is too long", "string_pattern_mismatch": "is not in the expected form",
 }
@@ -347,7 +352,7 @@ def _node(ca: CaConfig, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> N
                 certificate_chain=ca.certificate_chain, on_delete=ca.on_delete, rule_profile=ca.rule_profile,
                 expiry_warning_days=ca.expiry_warning_days,
                 renew_before_days=renew_before_days if ca.renew_before_days is None else ca.renew_before_days,
-                region=ca.region)
+                region=ca.region, enabled=ca.enabled)
 
 
 def _check_links(nodes: dict[str, Node], positions: dict[str, int],

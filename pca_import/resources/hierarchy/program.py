@@ -90,8 +90,13 @@ def main() -> None:
 
     Config mistakes are shown as one error listing each of them, before any resource is registered."""
     import pulumi
+    from pca_import.core import clock
     cfg = pulumi.Config("pca-import")
     try:
+        try:  # a malformed PCA_IMPORT_NOW is one message here, not a traceback from the first rule that reads it
+            clock.now()
+        except clock.ClockError as exc:
+            raise HierarchyError(str(exc)) from None
         role = cfg.get("role") or "pki"
         if role == "signer":
             certificate = _required(cfg, "signerCertificate", "`pulumi config set pca-import:signerCertificate "
