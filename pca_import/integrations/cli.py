@@ -175,8 +175,8 @@ def cmd_tf_plan(args) -> int:
     return EXIT_OK if ok else EXIT_INVALID
 
 
-def _stack_cas(stack: str, work_dir: str) -> object:
-    """The `cas` output of a stack, read with the Automation API (the `pulumi` on PATH, the user's backend)."""
+def _stack_cas(stack: str, work_dir: str, output: str = "cas") -> object:
+    """The per-CA output of a stack, read with the Automation API (the `pulumi` on PATH, the user's backend)."""
     import shutil
     if not shutil.which("pulumi"):
         raise UsageError("`--stack` needs the Pulumi CLI on PATH (or pass `pulumi stack output cas --json` with "
@@ -188,9 +188,8 @@ def _stack_cas(stack: str, work_dir: str) -> object:
     except auto.errors.CommandError as exc:
         first = next((ln for ln in str(exc).splitlines() if "error:" in ln), str(exc).strip().splitlines()[-1:])
         raise UsageError(f"cannot read stack {stack!r} in {work_dir}: {first}") from None
-    if "cas" not in outputs:
-        raise UsageError(f"stack {stack!r} has no `cas` output: is it the PKI stack (pca-import:role pki)?")
-    return outputs["cas"].value
+    from pca_import.integrations.tree import stack_output
+    return stack_output({k: v.value for k, v in outputs.items()}, stack, output)  # InputError names what is missing
 
 
 def cmd_tree(args) -> int:
@@ -207,7 +206,7 @@ def cmd_tree(args) -> int:
         import os
         if not os.path.isdir(args.cwd):
             raise UsageError(f"--cwd {args.cwd}: not a directory; pass the Pulumi project's directory")
-        records = tree.from_stack_output(_stack_cas(args.stack, args.cwd))
+        records = tree.from_stack_output(_stack_cas(args.stack, args.cwd, args.output))
     else:
         from pca_import.aws.client import AwsError, PrivateCa
         try:
@@ -341,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--cas-json", metavar="PATH", help="`pulumi stack output cas --json` saved to a file (- for stdin)")
     src.add_argument("--from-aws", action="store_true", help="every CA in the region, chained by issuer (default)")
     tr.add_argument("--cwd", default=".", metavar="DIR", help="the Pulumi project directory for --stack")
+    tr.add_argument("--output", default="cas", metavar="NAME",
+                    help="the stack output holding the per-CA map, for --stack (default cas)")
     tr.add_argument("--format", choices=["text", "mermaid", "gantt", "json"], default="text")
     tr.set_defaults(fn=cmd_tree)
 
