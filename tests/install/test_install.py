@@ -1,0 +1,170 @@
+"""Installed from outside: the wheel built from this checkout, installed with each extra into a fresh virtualenv
+with no pins (pip resolves the newest versions pyproject.toml allows, as in a user's repository), then used as a
+user would: the CLI, the emulator over boto3, the resource's provider against the emulator.
+
+Slow (a wheel build and four virtualenvs from PyPI, ~2-4 min with a warm pip cache): marker `install`.
+Set PCA_IMPORT_OFFLINE=1 to skip it where PyPI cannot be reached.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+
+import pytest
+
+from certfactory import ca
+
+pytestmark = [pytest.mark.install,
+              pytest.mark.skipif(bool(os.environ.get("PCA_IMPORT_OFFLINE")), reason="PCA_IMPORT_OFFLINE: no PyPI")]
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SMOKE = pathlib.Path(__file__).resolve().parent / "install_smoke.py"
+PIP_TIMEOUT = 900
+# what a user's shell has, minus anything that points into this checkout or pins versions
+DROP = ("PYTHONPATH", "PIP_CONSTRAINT", "PIP_REQUIREMENT", "VIRTUAL_ENV", "AWS_ENDPOINT_URL", "AWS_PROFILE",
+        "PCA_IMPORT_EMULATOR_URL")
+AWS_ENV = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def _env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in DROP}
+    env.update(extra)
+    return env
+
+
+def run(argv, cwd, timeout=120, **env):
+    return subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=_env(**env))
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> pathlib.Path:
+    out = tmp_path_factory.mktemp("wheel")
+    proc = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, REPO], out, PIP_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    (whl,) = out.glob("pca_import-*.whl")
+    return whl
+
+
+class Venv:
+    """A fresh virtualenv with `pca-import[extras]` from the wheel and nothing else asked for."""
+
+    def __init__(self, root: pathlib.Path, whl: pathlib.Path, extras: str, constraints: pathlib.Path | None = None):
+        self.root, self.bin = root, root / "bin"
+        proc = run([sys.executable, "-m", "venv", root], root.parent)
+        assert proc.returncode == 0, proc.stderr
+        spec = f"{whl}[{extras}]" if extras else str(whl)
+        argv = [self.bin / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", spec]
+        if constraints:
+            argv += ["-c", constraints]
+        proc = run(argv, root, PIP_TIMEOUT)
+        assert proc.returncode == 0, proc.stderr
+        freeze = run([self.bin / "python", "-m", "pip", "freeze", "--exclude-editable"], root).stdout
+        self.versions = dict(line.split("==", 1) for line in freeze.splitlines() if "==" in line)
+
+    def python(self, *args, timeout=180, **env):
+        return run([self.bin / "python", *args], self.root, timeout, **env)
+
+    def cli(self, *args, timeout=180, **env):
+        return run([self.bin / "pca-import", *args], self.root, timeout, **env)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(venv: Venv):
+    """`pca-import emulator` from that virtualenv, once it answers."""
+    port = _free_port()
+    proc = subprocess.Popen([str(venv.bin / "pca-import"), "emulator", "--port", str(port)], cwd=venv.root,
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{url}/_pca_import/calls", timeout=1).read()
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(f"the emulator did not start: {proc.stderr.read()}")
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("the emulator did not answer within 60 s")
+
+
+@pytest.fixture(scope="module")
+def emulator_venv(tmp_path_factory, wheel):
+    venv = Venv(tmp_path_factory.mktemp("extra") / "emulator", wheel, "emulator")
+    proc, url = _serve(venv)
+    yield venv, url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_the_wheel_ships_py_typed(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "pca_import/py.typed" in names
+    assert not any(n.startswith(("tests/", "policy/", "benchmarks/")) for n in names)
+
+
+def test_no_extra_validates_and_names_the_extra_it_lacks(tmp_path, wheel):
+    venv = Venv(tmp_path / "base", wheel, "")
+    assert not {"boto3", "pulumi", "moto"} & set(venv.versions)
+    assert json.loads(venv.python(SMOKE, "typed").stdout)["py_typed"] is True
+    root = ca("Install Base Root")
+    (tmp_path / "root.pem").write_text(root.pem)
+    proc = venv.cli("validate", "--certificate", tmp_path / "root.pem", "--ca-type", "ROOT")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert venv.cli("rules").returncode == 0
+    for args, extra in ((["emulator", "--port", str(_free_port())], "emulator"),
+                        (["status", "--ca-arn", "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/"
+                                               "11111111-1111-1111-1111-111111111111"], "aws")):
+        proc = venv.cli(*args)
+        assert proc.returncode == 2 and f"pca-import[{extra}]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_emulator_extra_creates_describes_issues_and_imports(emulator_venv, tmp_path):
+    venv, url = emulator_venv
+    proc = venv.python(SMOKE, "emulator", url, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout)
+    assert seen["status_before"] == "PENDING_CERTIFICATE"
+    assert set(seen["status"].values()) == {"ACTIVE"} and all(seen["not_after"].values())
+    assert seen["listed"] >= 3
+
+
+def test_aws_extra_imports_with_the_cli(emulator_venv, tmp_path, wheel):
+    emu, url = emulator_venv
+    seen = json.loads(emu.python(SMOKE, "emulator", url, tmp_path).stdout)
+    venv = Venv(tmp_path / "aws", wheel, "aws")
+    assert "boto3" in venv.versions and not {"pulumi", "moto"} & set(venv.versions)
+    env = dict(AWS_ENV, AWS_ENDPOINT_URL=url)
+    proc = venv.cli("import", "--ca-arn", seen["cli_sub"], "--certificate", tmp_path / "cli_cert.pem",
+                    "--chain", tmp_path / "cli_chain.pem", **env)
+    assert proc.returncode == 0 and proc.stdout.startswith("imported:"), proc.stdout + proc.stderr
+    status = json.loads(venv.cli("status", "--ca-arn", seen["cli_sub"], "--json", **env).stdout)
+    assert status["status"] == "ACTIVE"
+    proc = venv.cli("tree", "--from-aws", "--format", "json", **env)
+    assert proc.returncode == 0, proc.stderr
+    assert seen["cli_sub"] in {r["arn"] for r in json.loads(proc.stdout)}
+
+
+def test_pulumi_extra_resource_checks_and_creates(emulator_venv, tmp_path, wheel):
+    _, url = emulator_venv
+    venv = Venv(tmp_path / "pulumi", wheel, "pulumi")
+    assert {"pulumi", "boto3", "pydantic"} <= set(venv.versions) and "moto" not in venv.versions
+    proc = venv.python(SMOKE, "provider", url)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout)
+    assert seen["resource_class"] == "CaCertificateImport"
+    assert (seen["check_failures"], seen["bad_check_failures"] > 0) == (0, True)
+    assert (seen["id"], seen["outs_status"], seen["status"]) == (seen["arn"], "ACTIVE", "ACTIVE")
