@@ -294,6 +294,16 @@ def cmd_emulator(args) -> int:
     return serve(port=args.port, host=args.host)
 
 
+def cmd_policy_pack(args) -> int:
+    """Write pca-import's CrossGuard policy pack (and its virtualenv) into a directory, for any project."""
+    from pca_import.integrations.policy_pack import write_pack
+    import pathlib
+    for line in write_pack(pathlib.Path(args.dir), requirement=args.requirement, venv=not args.no_venv,
+                           force=args.force):
+        print(line)
+    return EXIT_OK
+
+
 def _days(text: str) -> int:
     try:
         value = int(text)
@@ -370,6 +380,16 @@ def build_parser() -> argparse.ArgumentParser:
     sg = sub.add_parser("sign", help="the ceremony: an offline root's self-signed certificate, or a CA's CSR signed "
                                      "by the offline key (file, awskms: or pkcs11:)")
     ceremony.add_arguments(sg)
+
+    pp = sub.add_parser("policy-pack", help="write the CrossGuard policy pack and its virtualenv into DIR "
+                                            "(pulumi preview --policy-pack DIR)")
+    pp.add_argument("dir", metavar="DIR", help="the pack's directory (created; must be empty unless --force)")
+    pp.add_argument("--requirement", metavar="SPEC",
+                    help="how the pack installs pca-import (default: the way this copy was installed: its wheel, "
+                         "git commit, directory or version)")
+    pp.add_argument("--no-venv", action="store_true", help="write the files only; make the virtualenv yourself")
+    pp.add_argument("--force", action="store_true", help="rewrite the pack's files in a directory that has some")
+    pp.set_defaults(fn=cmd_policy_pack)
 
     e = sub.add_parser("emulator", help="run the local Private CA (moto server with faithful ACM PCA rules)")
     add_emulator_arguments(e)

@@ -102,6 +102,16 @@ def _serve(venv: Venv):
 
 
 @pytest.fixture(scope="module")
+def base_venv(tmp_path_factory, wheel):
+    return Venv(tmp_path_factory.mktemp("extra") / "base", wheel, "")
+
+
+@pytest.fixture(scope="module")
+def pulumi_venv(tmp_path_factory, wheel):
+    return Venv(tmp_path_factory.mktemp("extra") / "pulumi", wheel, "pulumi")
+
+
+@pytest.fixture(scope="module")
 def emulator_venv(tmp_path_factory, wheel):
     venv = Venv(tmp_path_factory.mktemp("extra") / "emulator", wheel, "emulator")
     proc, url = _serve(venv)
@@ -116,8 +126,8 @@ def test_the_wheel_ships_py_typed(wheel):
     assert not any(n.startswith(("tests/", "policy/", "benchmarks/")) for n in names)
 
 
-def test_no_extra_validates_and_names_the_extra_it_lacks(tmp_path, wheel):
-    venv = Venv(tmp_path / "base", wheel, "")
+def test_no_extra_validates_and_names_the_extra_it_lacks(tmp_path, base_venv):
+    venv = base_venv
     assert not {"boto3", "pulumi", "moto"} & set(venv.versions)
     assert json.loads(venv.python(SMOKE, "typed").stdout)["py_typed"] is True
     root = ca("Install Base Root")
@@ -158,9 +168,9 @@ def test_aws_extra_imports_with_the_cli(emulator_venv, tmp_path, wheel):
     assert seen["cli_sub"] in {r["arn"] for r in json.loads(proc.stdout)}
 
 
-def test_pulumi_extra_resource_checks_and_creates(emulator_venv, tmp_path, wheel):
+def test_pulumi_extra_resource_checks_and_creates(emulator_venv, pulumi_venv):
     _, url = emulator_venv
-    venv = Venv(tmp_path / "pulumi", wheel, "pulumi")
+    venv = pulumi_venv
     assert {"pulumi", "boto3", "pydantic"} <= set(venv.versions) and "moto" not in venv.versions
     proc = venv.python(SMOKE, "provider", url)
     assert proc.returncode == 0, proc.stderr
@@ -168,3 +178,77 @@ def test_pulumi_extra_resource_checks_and_creates(emulator_venv, tmp_path, wheel
     assert seen["resource_class"] == "CaCertificateImport"
     assert (seen["check_failures"], seen["bad_check_failures"] > 0) == (0, True)
     assert (seen["id"], seen["outs_status"], seen["status"]) == (seen["arn"], "ACTIVE", "ACTIVE")
+
+
+# The floors pyproject.toml declares, installed together: the oldest versions a user may end up with.
+FLOORS = {"cryptography": "47.0.0", "boto3": "1.44.0", "moto": "5.2.5", "pulumi": "3.216.0", "pydantic": "2.6.0"}
+
+
+def test_the_declared_floors_work(tmp_path, wheel):
+    (tmp_path / "floors.txt").write_text("".join(f"{k}=={v}\n" for k, v in FLOORS.items()))
+    venv = Venv(tmp_path / "floors", wheel, "pulumi,emulator", constraints=tmp_path / "floors.txt")
+    assert {k: venv.versions.get(k) for k in FLOORS} == FLOORS
+    proc, url = _serve(venv)
+    try:
+        emu = venv.python(SMOKE, "emulator", url, tmp_path)
+        assert emu.returncode == 0, emu.stderr
+        assert set(json.loads(emu.stdout)["status"].values()) == {"ACTIVE"}
+        prov = venv.python(SMOKE, "provider", url)
+        assert prov.returncode == 0, prov.stderr
+        assert json.loads(prov.stdout)["status"] == "ACTIVE"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+POLICY_PROGRAM = """
+import json
+from pca_import import CaCertificateImport
+
+for i, item in enumerate(json.load(open("resources.json"))):
+    CaCertificateImport(item["name"], certificate=item["certificate"], certificate_chain=item["chain"],
+                        certificate_authority_arn=f"arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/c-{i}")
+"""
+
+
+@pytest.mark.engine
+def test_the_policy_pack_from_the_package_runs_on_the_engine(tmp_path, base_venv, pulumi_venv):
+    """`pca-import policy-pack DIR` from an installed wheel (no checkout): a ready pack and its virtualenv, run by
+    `pulumi preview --policy-pack DIR` on a program whose virtualenv is another fresh install."""
+    from certfactory import chain
+    from pca_import.devtools.local_pulumi import engine_bin
+    from policy_project import violations
+
+    pack = tmp_path / "pack"
+    proc = base_venv.cli("policy-pack", pack, timeout=PIP_TIMEOUT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {p.name for p in pack.iterdir()} == {"PulumiPolicy.yaml", "__main__.py", "requirements.txt", "venv"}
+    req = (pack / "requirements.txt").read_text()
+    assert "pca-import @ file://" in req and req.strip().endswith(".whl") and "-e " not in req
+    assert base_venv.cli("policy-pack", pack).returncode == 1  # not over an existing pack without --force
+
+    root = ca("Pack Root", path_length=2)
+    inter = ca("Pack Inter", root, path_length=1, days=3600)
+    leaf, soon = ca("Pack Leaf", inter, path_length=0, days=3000), ca("Pack Soon", inter, path_length=0, days=10)
+    prog = tmp_path / "program"
+    prog.mkdir()
+    (prog / "Pulumi.yaml").write_text("name: outside\nruntime:\n  name: python\n  options:\n"
+                                      f"    virtualenv: {pulumi_venv.root}\n")
+    (prog / "__main__.py").write_text(POLICY_PROGRAM)
+    (prog / "resources.json").write_text(json.dumps([
+        {"name": "bad", "certificate": leaf.pem, "chain": chain(root, inter)},
+        {"name": "soon", "certificate": soon.pem, "chain": chain(inter, root)}]))
+    env = {"PATH": os.pathsep.join([engine_bin(), "/usr/bin", "/bin"]), "PULUMI_HOME": str(tmp_path / "home"),
+           "PULUMI_BACKEND_URL": f"file://{tmp_path}", "PULUMI_CONFIG_PASSPHRASE": "outside",
+           "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true", "NO_COLOR": "1"}
+
+    def pulumi(*args):
+        return run(["pulumi", *args, "--non-interactive"], prog, 600, **env)
+    for args in (["stack", "init", "dev"], ["config", "set", "aws:region", "us-east-1"],
+                 ["config", "set", "pca-import:previewLiveChecks", "false"]):
+        assert pulumi(*args).returncode == 0
+    out = pulumi("preview", "--color", "never", "--policy-pack", str(pack))
+    found = {(level, name): message for level, _, _, name, message in violations(out.stdout)}
+    assert set(found) == {("mandatory", "bad"), ("advisory", "soon")}, out.stdout + out.stderr
+    assert found["mandatory", "bad"].startswith("[CHAIN002]") and found["advisory", "soon"].startswith("[VAL003]")
+    assert out.returncode != 0 and "Traceback" not in out.stdout + out.stderr
