@@ -252,3 +252,21 @@ def test_the_policy_pack_from_the_package_runs_on_the_engine(tmp_path, base_venv
     assert set(found) == {("mandatory", "bad"), ("advisory", "soon")}, out.stdout + out.stderr
     assert found["mandatory", "bad"].startswith("[CHAIN002]") and found["advisory", "soon"].startswith("[VAL003]")
     assert out.returncode != 0 and "Traceback" not in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("source", ["path", "git"])
+def test_installs_from_a_path_or_a_git_url(tmp_path, source):
+    """The README's other two install lines; a policy pack made there names the same source."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    spec = {"path": f"pca-import[aws] @ {REPO.as_uri()}",
+            "git": f"pca-import[aws] @ git+{REPO.as_uri()}@{head}"}[source]
+    root = tmp_path / source
+    assert run([sys.executable, "-m", "venv", root], tmp_path).returncode == 0
+    proc = run([root / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", spec], tmp_path,
+               PIP_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    assert run([root / "bin" / "pca-import", "rules", "--json"], tmp_path).returncode == 0
+    proc = run([root / "bin" / "pca-import", "policy-pack", tmp_path / "pack", "--no-venv"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    want = {"path": f"pca-import @ {REPO.as_uri()}", "git": f"pca-import @ git+{REPO.as_uri()}@{head}"}[source]
+    assert want in (tmp_path / "pack" / "requirements.txt").read_text().splitlines()
