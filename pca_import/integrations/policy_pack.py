@@ -17,7 +17,7 @@ import subprocess
 import sys
 from importlib import metadata
 
-from pca_import.errors import ActionableError
+from pca_import.errors import ActionableError, UsageError
 
 PULUMI_POLICY = "pulumi-policy==1.21.0"
 PACK_PULUMI = "pulumi==3.272.0"  # the SDK version tested with pulumi-policy 1.21 (protobuf 5.29)
@@ -61,10 +61,6 @@ REQUIREMENTS = """# The policy pack's own virtualenv (venv/): pulumi-policy pins
 """
 
 
-def _pack_error(message: str) -> ActionableError:
-    return ActionableError(message, "PolicyPack")
-
-
 def installed_requirement() -> str:
     """pca-import as a requirement line that installs this very copy elsewhere (PEP 610 `direct_url.json`):
     `pca-import @ file:///…whl`, `pca-import @ git+URL@COMMIT`, `pca-import @ file:///checkout`, or
@@ -79,7 +75,7 @@ def installed_requirement() -> str:
     try:
         dist = metadata.distribution("pca-import")
     except metadata.PackageNotFoundError:
-        raise _pack_error("cannot tell where this pca-import was installed from: pass --requirement "
+        raise UsageError("cannot tell where this pca-import was installed from: pass --requirement "
                           "'pca-import @ <wheel, git URL or directory>'") from None
     return requirement_from_direct_url(dist.read_text("direct_url.json"), dist.version)
 
@@ -103,10 +99,10 @@ def write_pack(target: pathlib.Path, *, requirement: str | None = None, venv: bo
     from pca_import import __version__
     target = pathlib.Path(target)
     if target.exists() and not target.is_dir():
-        raise _pack_error(f"{target} is a file: give a directory for the policy pack")
+        raise UsageError(f"{target} is a file: give a directory for the policy pack")
     if target.is_dir() and any(target.iterdir()) and not force:
         present = sorted(p.name for p in target.iterdir())[:5]
-        raise _pack_error(f"{target} is not empty ({', '.join(present)}): choose a new directory, or pass --force "
+        raise UsageError(f"{target} is not empty ({', '.join(present)}): choose a new directory, or pass --force "
                         "to rewrite the pack's files there")
     requirement = requirement or installed_requirement()
     where = str(target)
@@ -117,7 +113,7 @@ def write_pack(target: pathlib.Path, *, requirement: str | None = None, venv: bo
         (target / "requirements.txt").write_text(REQUIREMENTS.format(
             version=__version__, pulumi_policy=PULUMI_POLICY, pulumi=PACK_PULUMI, pca_import=requirement))
     except OSError as exc:
-        raise _pack_error(f"cannot write the policy pack into {target}: {exc.strerror or exc}") from None
+        raise ActionableError(f"cannot write the policy pack into {target}: {exc.strerror or exc}") from None
     lines = [f"policy pack written to {target} ({', '.join(PACK_FILES)}); pca-import from: {requirement}"]
     if venv:
         _make_venv(target, python or sys.executable)
@@ -138,10 +134,10 @@ def _make_venv(target: pathlib.Path, python: str) -> None:
         try:
             proc = subprocess.run(argv, cwd=target, capture_output=True, text=True, timeout=1800)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise _pack_error(f"cannot make the policy pack's virtualenv in {venv}: {exc}") from None
+            raise ActionableError(f"cannot make the policy pack's virtualenv in {venv}: {exc}") from None
         if proc.returncode != 0:
             tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
-            raise _pack_error(f"`{' '.join(argv[-3:] if 'pip' in argv else argv)}` failed in {target}: {tail}. Fix "
+            raise ActionableError(f"`{' '.join(argv[-3:] if 'pip' in argv else argv)}` failed in {target}: {tail}. Fix "
                             f"the cause (network, the pca-import requirement in requirements.txt), then run "
                             f"`pca-import policy-pack {target} --force` again") from None
 

@@ -225,7 +225,7 @@ def test_the_policy_pack_from_the_package_runs_on_the_engine(tmp_path, base_venv
     assert {p.name for p in pack.iterdir()} == {"PulumiPolicy.yaml", "__main__.py", "requirements.txt", "venv"}
     req = (pack / "requirements.txt").read_text()
     assert "pca-import @ file://" in req and req.strip().endswith(".whl") and "-e " not in req
-    assert base_venv.cli("policy-pack", pack).returncode == 1  # not over an existing pack without --force
+    assert base_venv.cli("policy-pack", pack).returncode == 2  # not over an existing pack without --force
 
     root = ca("Pack Root", path_length=2)
     inter = ca("Pack Inter", root, path_length=1, days=3600)

@@ -28,12 +28,12 @@ def test_requirement_can_be_given(tmp_path):
 
 def test_refuses_a_directory_that_has_files_unless_forced(tmp_path, capsys):
     (tmp_path / "keep.txt").write_text("mine")
-    assert main(["policy-pack", str(tmp_path), "--no-venv"]) == 1
+    assert main(["policy-pack", str(tmp_path), "--no-venv"]) == 2
     err = capsys.readouterr().err
     assert "not empty (keep.txt)" in err and "--force" in err and "Traceback" not in err
     assert main(["policy-pack", str(tmp_path), "--no-venv", "--force"]) == 0
     assert (tmp_path / "keep.txt").read_text() == "mine" and (tmp_path / "__main__.py").exists()
-    assert main(["policy-pack", str(tmp_path / "keep.txt"), "--no-venv"]) == 1
+    assert main(["policy-pack", str(tmp_path / "keep.txt"), "--no-venv"]) == 2
     assert "is a file" in capsys.readouterr().err
 
 
