@@ -57,9 +57,10 @@ def wheel(tmp_path_factory) -> pathlib.Path:
 class Venv:
     """A fresh virtualenv with `pca-import[extras]` from the wheel and nothing else asked for."""
 
-    def __init__(self, root: pathlib.Path, whl: pathlib.Path, extras: str, constraints: pathlib.Path | None = None):
+    def __init__(self, root: pathlib.Path, whl: pathlib.Path, extras: str, constraints: pathlib.Path | None = None,
+                 python: str = sys.executable):
         self.root, self.bin = root, root / "bin"
-        proc = run([sys.executable, "-m", "venv", root], root.parent)
+        proc = run([python, "-m", "venv", root], root.parent)
         assert proc.returncode == 0, proc.stderr
         spec = f"{whl}[{extras}]" if extras else str(whl)
         argv = [self.bin / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", spec]
@@ -273,3 +274,42 @@ def test_installs_from_a_path_or_a_git_url(tmp_path, source):
     assert proc.returncode == 0, proc.stderr
     want = {"path": f"pca-import @ {REPO.as_uri()}", "git": f"pca-import @ git+{REPO.as_uri()}@{head}"}[source]
     assert want in (tmp_path / "pack" / "requirements.txt").read_text().splitlines()
+
+
+def _python(minor: int) -> str | None:
+    """An interpreter for 3.<minor> on this machine (PATH or pyenv), or None."""
+    import glob
+    import shutil
+    for cand in [shutil.which(f"python3.{minor}"), *sorted(glob.glob(os.path.expanduser(
+            f"~/.pyenv/versions/3.{minor}.*/bin/python3")))]:
+        if cand and subprocess.run([cand, "-c", "import sys"], capture_output=True).returncode == 0:
+            return cand
+    return None
+
+
+def test_python_3_10_is_refused_at_install_not_at_run_time(tmp_path, wheel):
+    py = _python(10)
+    if py is None:
+        pytest.skip("no Python 3.10 on this machine")
+    assert run([py, "-m", "venv", tmp_path / "v"], tmp_path).returncode == 0
+    proc = run([tmp_path / "v" / "bin" / "python", "-m", "pip", "install", "--disable-pip-version-check", wheel],
+               tmp_path, PIP_TIMEOUT)
+    assert proc.returncode != 0 and "requires a different Python" in proc.stderr + proc.stdout
+
+
+def test_the_newest_python_runs_the_emulator_and_validate(tmp_path, wheel):
+    py = next((p for p in (_python(m) for m in (14, 13, 12)) if p), None)
+    if py is None:
+        pytest.skip("no Python newer than 3.11 on this machine")
+    venv = Venv(tmp_path / "newest", wheel, "emulator", python=py)
+    (tmp_path / "root.pem").write_text(ca("Install Newest Root").pem)
+    proc = venv.cli("validate", "--certificate", tmp_path / "root.pem", "--ca-type", "ROOT")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    server, url = _serve(venv)
+    try:
+        proc = venv.python(SMOKE, "emulator", url, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert set(json.loads(proc.stdout)["status"].values()) == {"ACTIVE"}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
