@@ -166,7 +166,7 @@ def serve() -> None:
         return out
 
     def violations(args) -> list:
-        if args.resource_type not in (crossguard.AWS_TYPE, crossguard.DYNAMIC_TYPE):
+        if args.resource_type not in crossguard.CHECKED_TYPES:  # crossguard says which types it reads
             return []
         inputs = inputs_of(args.props)
         key = (args.urn, repr(sorted(inputs.items(), key=lambda kv: kv[0])))

@@ -253,7 +253,8 @@ def from_stack_output(cas: Any) -> list[dict[str, Any]]:
                     "key_algorithm": c.get("key_algorithm"), "not_before": c.get("not_before"),
                     "not_after": c.get("not_after"), "parent": parent,
                     "issuer": signed_by if signed_by.startswith("external") else c.get("issuer"),
-                    "renew_before_days": c.get("renew_before_days") or c.get("expiry_warning_days"),
+                    "renew_before_days": c["renew_before_days"] if c.get("renew_before_days") is not None
+                    else c.get("expiry_warning_days"),  # a deliberate 0 stays 0
                     "arn": c.get("arn")})
     keys = {r["name"]: key(r) for r in out}  # `parent` names a CA of the map: point it at that CA's ARN
     for r in out:

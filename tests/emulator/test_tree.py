@@ -170,5 +170,9 @@ def test_a_cas_output_parent_points_at_the_parents_arn():
                     "not_before": "2026-01-01T00:00:00+00:00", "not_after": "2036-01-01T00:00:00+00:00"},
            "issuing": {"arn": "arn:i", "type": "SUBORDINATE", "status": "ACTIVE", "parent": "root",
                        "not_before": "2026-01-01T00:00:00+00:00", "not_after": "2031-01-01T00:00:00+00:00"}}
+    cas["late"] = {"arn": "arn:l", "type": "SUBORDINATE", "status": "ACTIVE", "parent": "root",
+                   "renew_before_days": 0, "not_before": "2026-01-01T00:00:00+00:00",
+                   "not_after": "2027-01-10T00:00:00+00:00"}  # 9 days left, a deliberate 0-day window: not due
     doc = {r["name"]: r for r in json.loads(tree.render(tree.from_stack_output(cas), "json", NOW))}
     assert (doc["issuing"]["parent"], doc["issuing"]["parent_name"], doc["issuing"]["key"]) == ("arn:r", "root", "arn:i")
+    assert doc["late"]["problems"] == [] and doc["late"]["renew_on"] == "2027-01-10"
