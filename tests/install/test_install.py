@@ -313,3 +313,16 @@ def test_the_newest_python_runs_the_emulator_and_validate(tmp_path, wheel):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_hsm_extra_signs_a_root_on_a_token(tmp_path, wheel):
+    from hsm import Token
+    token = Token(tmp_path / "hsm")
+    token.generate("root-key", "EC_prime256v1")
+    venv = Venv(tmp_path / "hsm-venv", wheel, "hsm")
+    assert "python-pkcs11" in venv.versions and not {"boto3", "pulumi", "moto"} & set(venv.versions)
+    proc = venv.cli("sign", "--key", token.uri("root-key"), "--self-signed", "--subject", "CN=Install HSM Root",
+                    "--out", tmp_path / "root.pem", **token.env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = venv.cli("validate", "--certificate", tmp_path / "root.pem", "--ca-type", "ROOT")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
