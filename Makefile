@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 POLICY_VENV  := policy/venv
 POLICY_STAMP := $(POLICY_VENV)/.installed
 
-.PHONY: venv policy-venv engine system-deps demo test test-unit test-emulator test-engine test-fast lint bench bench-policy fuzz independent clean
+.PHONY: venv policy-venv engine system-deps demo test test-unit test-emulator test-engine test-fast test-install lint bench bench-policy fuzz independent clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -40,7 +40,7 @@ demo: venv engine
 test: venv policy-venv engine system-deps lint
 	$(VPY) -m pytest -q --durations=15
 
-# Tiers (tests/unit, tests/emulator, tests/engine): the unit tier is pure and takes seconds.
+# Tiers (tests/unit, tests/emulator, tests/engine, tests/install): the unit tier is pure and takes seconds.
 test-unit: venv
 	$(VPY) -m pytest -q tests/unit
 
@@ -51,6 +51,10 @@ test-engine: venv policy-venv engine system-deps
 	$(VPY) -m pytest -q tests/engine
 
 test-fast: test-unit test-emulator
+
+# The built wheel installed with each extra into fresh virtualenvs from PyPI (network; a few minutes)
+test-install: venv engine
+	$(VPY) -m pytest -q tests/install
 
 # ruff on everything, mypy on the pure core (configured in pyproject.toml)
 lint: venv

@@ -2,7 +2,8 @@
 
 Tiers are folders, and each folder's tests get its marker: `unit` (pure, in process: no subprocess, no socket —
 tests/unit/conftest.py enforces it), `emulator` (the local Private CA over HTTP, the CLI as a process, openssl),
-`engine` (the real Pulumi engine). Helpers live in tests/support (on the path via `pythonpath` in pyproject).
+`engine` (the real Pulumi engine), `install` (the built wheel in fresh virtualenvs from PyPI). Helpers live in
+tests/support (on the path via `pythonpath` in pyproject).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from calls import Calls
 from pca_import.devtools.local_pulumi import Emulator
 
-TIERS = ("unit", "emulator", "engine")
+TIERS = ("unit", "emulator", "engine", "install")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -216,8 +216,8 @@ def cmd_tf_plan(args) -> int:
     return EXIT_OK if ok else EXIT_INVALID
 
 
-def _stack_cas(stack: str, work_dir: str) -> object:
-    """The `cas` output of a stack, read with the Automation API (the `pulumi` on PATH, the user's backend)."""
+def _stack_cas(stack: str, work_dir: str, output: str = "cas") -> object:
+    """The per-CA output of a stack, read with the Automation API (the `pulumi` on PATH, the user's backend)."""
     import shutil
     try:
         from pulumi import automation as auto
@@ -231,14 +231,14 @@ def _stack_cas(stack: str, work_dir: str) -> object:
         ws = auto.LocalWorkspace(work_dir=work_dir, pulumi_command=auto.PulumiCommand(skip_version_check=True))
         selected = auto.Stack.select(stack, ws)
         outputs = selected.outputs()
-        if "cas" not in outputs:
-            raise UsageError(f"stack {stack!r} has no `cas` output: is it the PKI stack (pca-import:role pki)?")
         # a refresh updates the resources' state, not the program's outputs: the state has the CAs' status
         resources = (selected.export_stack().deployment or {}).get("resources") or []
     except auto.errors.CommandError as exc:
         first = next((ln for ln in str(exc).splitlines() if "error:" in ln), str(exc).strip().splitlines()[-1:])
         raise UsageError(f"cannot read stack {stack!r} in {work_dir}: {first}") from None
-    return with_refreshed_state(outputs["cas"].value, resources)
+    from pca_import.integrations.tree import stack_output
+    cas = stack_output({k: v.value for k, v in outputs.items()}, stack, output)  # InputError names what is missing
+    return with_refreshed_state(cas, resources)
 
 
 def cmd_tree(args) -> int:
@@ -255,7 +255,7 @@ def cmd_tree(args) -> int:
         import os
         if not os.path.isdir(args.cwd):
             raise UsageError(f"--cwd {args.cwd}: not a directory; pass the Pulumi project's directory")
-        records = tree.from_stack_output(_stack_cas(args.stack, args.cwd))
+        records = tree.from_stack_output(_stack_cas(args.stack, args.cwd, args.output))
     else:
         from pca_import.aws.client import AwsError, PrivateCa
         try:
@@ -355,6 +355,16 @@ def cmd_emulator(args) -> int:
     return serve(port=args.port, host=args.host)
 
 
+def cmd_policy_pack(args) -> int:
+    """Write pca-import's CrossGuard policy pack (and its virtualenv) into a directory, for any project."""
+    from pca_import.integrations.policy_pack import write_pack
+    import pathlib
+    for line in write_pack(pathlib.Path(args.dir), requirement=args.requirement, venv=not args.no_venv,
+                           force=args.force):
+        print(line)
+    return EXIT_OK
+
+
 def _days(text: str) -> int:
     try:
         value = int(text)
@@ -401,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--cas-json", metavar="PATH", help="`pulumi stack output cas --json` saved to a file (- for stdin)")
     src.add_argument("--from-aws", action="store_true", help="every CA in the region, chained by issuer (default)")
     tr.add_argument("--cwd", default=".", metavar="DIR", help="the Pulumi project directory for --stack")
+    tr.add_argument("--output", default="cas", metavar="NAME",
+                    help="the stack output holding the per-CA map, for --stack (default cas)")
     tr.add_argument("--format", choices=["text", "mermaid", "gantt", "json"], default="text")
     tr.set_defaults(fn=cmd_tree)
 
@@ -432,6 +444,16 @@ def build_parser() -> argparse.ArgumentParser:
     sg = sub.add_parser("sign", help="the ceremony: an offline root's self-signed certificate, or a CA's CSR signed "
                                      "by the offline key (file, awskms: or pkcs11:)")
     ceremony.add_arguments(sg)
+
+    pp = sub.add_parser("policy-pack", help="write the CrossGuard policy pack and its virtualenv into DIR "
+                                            "(pulumi preview --policy-pack DIR)")
+    pp.add_argument("dir", metavar="DIR", help="the pack's directory (created; must be empty unless --force)")
+    pp.add_argument("--requirement", metavar="SPEC",
+                    help="how the pack installs pca-import (default: the way this copy was installed: its wheel, "
+                         "git commit, directory or version)")
+    pp.add_argument("--no-venv", action="store_true", help="write the files only; make the virtualenv yourself")
+    pp.add_argument("--force", action="store_true", help="rewrite the pack's files in a directory that has some")
+    pp.set_defaults(fn=cmd_policy_pack)
 
     e = sub.add_parser("emulator", help="run the local Private CA (moto server with faithful ACM PCA rules)")
     add_emulator_arguments(e)

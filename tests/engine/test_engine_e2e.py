@@ -233,3 +233,8 @@ def test_tree_draws_the_stack_with_the_automation_api(world):
     proc = subprocess.run([sys.executable, "-m", "pca_import", "tree", "--stack", "nope", "--cwd", str(world.proj.dir)],
                           env=world.proj.env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "cannot read stack 'nope'" in proc.stderr and "Traceback" not in proc.stderr
+    # a stack without the per-CA map (the signer exports only `signed`): what tree reads, and how to point it there
+    proc = subprocess.run([sys.executable, "-m", "pca_import", "tree", "--stack", "signer", "--cwd",
+                           str(world.proj.dir)], env=world.proj.env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "no `cas` output (its outputs: `signed`)" in proc.stderr and "--output NAME" in proc.stderr

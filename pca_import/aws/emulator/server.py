@@ -121,6 +121,38 @@ def load_csr(csr_b64: str) -> x509.CertificateSigningRequest:
     return csr
 
 
+def _epoch(value) -> float | None:
+    """A moto timestamp as AWS's JSON has it (seconds since the epoch): moto <= 5.2.5 keeps floats, 5.2.6
+    naive UTC datetimes."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).timestamp()
+    return None
+
+
+def _now_like(sample):
+    """Now, in the type moto uses for a CA's timestamps (see `_epoch`)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return now.replace(tzinfo=None) if isinstance(sample, dt.datetime) else now.timestamp()
+
+
+def describe_document(ca) -> dict:
+    """DescribeCertificateAuthority's `CertificateAuthority`, built here from the CA's plain attributes (moto
+    5.2.6 dropped `CertificateAuthority.to_json()`; its serialisers change between releases)."""
+    doc = {"Arn": ca.arn, "OwnerAccount": ca.account_id,
+           "CertificateAuthorityConfiguration": ca.certificate_authority_configuration,
+           "Type": ca.certificate_authority_type, "Status": ca.status, "CreatedAt": _epoch(ca.created_at),
+           "LastStateChangeAt": _epoch(getattr(ca, "updated_at", None)),
+           "RevocationConfiguration": getattr(ca, "revocation_configuration", None),
+           "UsageMode": getattr(ca, "usage_mode", None),
+           "KeyStorageSecurityStandard": getattr(ca, "security_standard", None)}
+    if ca.certificate_bytes:
+        doc["NotBefore"] = ca.certificate.not_valid_before_utc.timestamp()
+        doc["NotAfter"] = ca.certificate.not_valid_after_utc.timestamp()
+    return {k: v for k, v in doc.items() if v is not None}
+
+
 def apply_patches() -> None:
     """Make moto's ACM PCA behave like AWS where pca-import depends on it (idempotent)."""
     global _patched
@@ -223,8 +255,7 @@ def apply_patches() -> None:
         self.certificate_chain = certificate_chain or None
         cert = x509.load_pem_x509_certificate(certificate)
         self.status = "EXPIRED" if cert.not_valid_after_utc < dt.datetime.now(dt.timezone.utc) else "ACTIVE"
-        from moto.core.utils import unix_time
-        self.updated_at = unix_time()
+        self.updated_at = _now_like(self.created_at)
 
     CA.import_certificate_authority_certificate = import_cert
 
@@ -309,11 +340,7 @@ def apply_patches() -> None:
     def describe_ca(self) -> str:
         params = json.loads(self.body)
         ca = self.acmpca_backend.describe_certificate_authority(params.get("CertificateAuthorityArn"))
-        doc = ca.to_json()
-        if ca.certificate_bytes:
-            doc["NotBefore"] = ca.certificate.not_valid_before_utc.timestamp()
-            doc["NotAfter"] = ca.certificate.not_valid_after_utc.timestamp()
-        return json.dumps({"CertificateAuthority": doc})
+        return json.dumps({"CertificateAuthority": describe_document(ca)})
 
     def get_ca_certificate_response(self) -> str:
         params = json.loads(self.body)
