@@ -257,9 +257,9 @@ def cmd_tree(args) -> int:
             raise UsageError(f"--cwd {args.cwd}: not a directory; pass the Pulumi project's directory")
         records = tree.from_stack_output(_stack_cas(args.stack, args.cwd, args.output))
     else:
-        from pca_import.aws.client import AwsError, PrivateCa
+        from pca_import.aws.client import AwsError
         try:
-            records = tree.from_certificates(PrivateCa.from_environment().list_cas())
+            records = tree.from_certificates(_pca(args).list_cas())
         except AwsError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_INVALID
@@ -281,10 +281,10 @@ def _owner_advice(owner: str) -> str:
 
 
 def cmd_import(args) -> int:
-    from pca_import.aws.client import PrivateCa, check_owner
+    from pca_import.aws.client import check_owner
     options = _settings_options(args)
     certificate, chain = _read(args.certificate), _read(args.chain)
-    pca = PrivateCa.from_environment()
+    pca = _pca(args)
     if args.dry_run:
         view = pca.preflight(args.ca_arn, certificate, chain, options=options, fetch_held=False)
         check_owner(args.ca_arn, view.owner, None, force=args.force, advice=_owner_advice)
@@ -319,9 +319,17 @@ _STATUS_FIX = {
 }
 
 
+def _pca(args):
+    """The AWS adapter for a command: the environment's credentials, or an account's role (`--role-arn`)."""
+    from pca_import.aws.client import ROLE_ARN, AccountRole, PrivateCa
+    role = getattr(args, "role_arn", None)
+    if role and not ROLE_ARN.match(role):
+        raise UsageError(f"--role-arn {role!r} is not an IAM role ARN: use arn:aws:iam::<12-digit account>:role/<name>")
+    return PrivateCa.from_environment().as_role(AccountRole(role, getattr(args, "external_id", None)) if role else None)
+
+
 def cmd_status(args) -> int:
-    from pca_import.aws.client import PrivateCa
-    st = PrivateCa.from_environment().status(args.ca_arn)
+    st = _pca(args).status(args.ca_arn)
     wanted = "DISABLED" if args.declared == "disabled" else "ACTIVE"
     st["declared_status"] = wanted
     if args.json:
@@ -411,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--cas-json", metavar="PATH", help="`pulumi stack output cas --json` saved to a file (- for stdin)")
     src.add_argument("--from-aws", action="store_true", help="every CA in the region, chained by issuer (default)")
     tr.add_argument("--cwd", default=".", metavar="DIR", help="the Pulumi project directory for --stack")
+    tr.add_argument("--role-arn", help="with --from-aws: the account to list, reached through this role")
+    tr.add_argument("--external-id", help="the ExternalId the role's trust policy requires")
     tr.add_argument("--output", default="cas", metavar="NAME",
                     help="the stack output holding the per-CA map, for --stack (default cas)")
     tr.add_argument("--format", choices=["text", "mermaid", "gantt", "json"], default="text")
@@ -418,6 +428,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("import", help="validate against the live CA, then import")
     i.add_argument("--ca-arn", required=True)
+    i.add_argument("--role-arn", help="the CA's account, reached through this role (STS AssumeRole)")
+    i.add_argument("--external-id", help="the ExternalId the role's trust policy requires")
     i.add_argument("--certificate", required=True, metavar="PATH")
     i.add_argument("--chain", metavar="PATH")
     i.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
@@ -432,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("status", help="what the CA holds, its validity and days left")
     s.add_argument("--ca-arn", required=True)
+    s.add_argument("--role-arn", help="the CA's account, reached through this role (STS AssumeRole)")
+    s.add_argument("--external-id", help="the ExternalId the role's trust policy requires")
     s.add_argument("--warn-days", type=_days, metavar="N",
                    help=f"exit 1 when the CA has fewer than N days left (0-{MAX_WARNING_DAYS}; for scheduled checks)")
     s.add_argument("--declared", choices=["enabled", "disabled"], default="enabled",

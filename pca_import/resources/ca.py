@@ -14,7 +14,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from pca_import.resources.types import with_legacy_alias
 
 from pca_import.core import clock
-from pca_import.aws.client import AwsError, region_of
+from pca_import.aws.client import AccountRole, AwsError, region_of
 from pca_import.core.pem import canonical_pem
 from pca_import.core.ca_settings import ca_problems, issue_problems
 from pca_import.core.spec import ROOT_TEMPLATE, default_signing_algorithm
@@ -67,18 +67,21 @@ class PrivateCaProvider(AwsProvider):
         region = news.get("region")
         if region and region != (region_of(_id) or olds.get("region")):
             replaces.append("region")  # a CA cannot move: a new CA in the new region
+        old_acct, new_acct = AccountRole.of(olds.get("account")), AccountRole.of(news.get("account"))
+        if (old_acct and old_acct.account) != (new_acct and new_acct.account):
+            replaces.append("account")  # nor change accounts (another role into the same account is no change)
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props):
         subject = {AWS_SUBJECT_KEYS[k]: v for k, v in (props.get("subject") or {}).items()}
-        arn, csr = self._pca(region=props.get("region")).create_ca(
+        arn, csr = self._pca(region=props.get("region"), account=props.get("account")).create_ca(
             props["ca_type"], props["key_algorithm"], default_signing_algorithm(props["key_algorithm"]), subject,
             tags=[{"Key": "managed-by", "Value": "pca-import"}])
         return CreateResult(id_=arn, outs={**props, "arn": arn, "csr": csr})
 
     def read(self, id_, props):
         try:
-            ca = self._pca(id_).describe(id_)
+            ca = self._pca(id_, account=props.get("account")).describe(id_)
         except AwsError as exc:
             if exc.code == "ResourceNotFoundException":
                 return ReadResult(id_="", outs={})
@@ -88,7 +91,7 @@ class PrivateCaProvider(AwsProvider):
         return ReadResult(id_=id_, outs=props)
 
     def delete(self, id_, props):
-        self._pca(id_).delete_ca(id_)
+        self._pca(id_, account=props.get("account")).delete_ca(id_)
 
 
 class PrivateCertificateAuthority(Resource, module="pca_import", name="PrivateCertificateAuthority"):
@@ -98,11 +101,15 @@ class PrivateCertificateAuthority(Resource, module="pca_import", name="PrivateCe
     csr: pulumi.Output[str]
 
     def __init__(self, name: str, *, ca_type: str, key_algorithm: str, subject: dict,
-                 region: Optional[str] = None, opts: Optional[pulumi.ResourceOptions] = None):
-        """`region`: where to create the CA (None: the stack's `aws:region` / the environment's)."""
+                 region: Optional[str] = None, account: Optional[dict] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        """`region`: where to create the CA (None: the stack's `aws:region` / the environment's). `account`:
+        `{role_arn, external_id, session_name}` of the CA's account when it is not the stack's own."""
         props = {"ca_type": ca_type, "key_algorithm": key_algorithm, "subject": subject, "arn": None, "csr": None}
         if region:
             props["region"] = region
+        if account:
+            props["account"] = account
         super().__init__(PrivateCaProvider(), name, props, with_legacy_alias(opts))
 
 
@@ -189,7 +196,7 @@ class IssuedCaCertificateProvider(AwsProvider):
         return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
 
     def _issue(self, props) -> dict:
-        pca = self._pca(props["issuer_arn"])  # issued in the issuer's region
+        pca = self._pca(props["issuer_arn"], account=props.get("issuer_account"))  # the issuer's region and account
         issuer = props["issuer_arn"]
         now = clock.now()
         validity = new_validity(now, int(props["validity_days"]), _not_after(props.get("issuer_chain")))
@@ -229,12 +236,16 @@ class IssuedCaCertificate(Resource, module="pca_import", name="IssuedCaCertifica
 
     def __init__(self, name: str, *, issuer_arn, csr, template_arn: str, signing_algorithm: str,
                  validity_days: int, renew_before_days: Optional[int] = None, issuer_chain=None,
-                 ca_name: Optional[str] = None, opts: Optional[pulumi.ResourceOptions] = None):
+                 ca_name: Optional[str] = None, issuer_account: Optional[dict] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         """`renew_before_days`: issue again from the same CSR within that many days of the end (None: never
         by itself). `issuer_chain`: the issuer's certificate and chain (PEM), for the validity cap and for
-        this certificate's chain to follow the issuer's renewals; None for a root."""
-        super().__init__(IssuedCaCertificateProvider(), name, {
-            "issuer_arn": issuer_arn, "csr": csr, "template_arn": template_arn,
-            "signing_algorithm": signing_algorithm, "validity_days": validity_days,
-            "renew_before_days": renew_before_days, "issuer_chain": issuer_chain, "ca_name": ca_name,
-            "certificate": None, "certificate_chain": None, "certificate_arn": None}, with_legacy_alias(opts))
+        this certificate's chain to follow the issuer's renewals; None for a root. `issuer_account`: the
+        issuer's account role (it issues), when not the stack's own."""
+        props = {"issuer_arn": issuer_arn, "csr": csr, "template_arn": template_arn,
+                 "signing_algorithm": signing_algorithm, "validity_days": validity_days,
+                 "renew_before_days": renew_before_days, "issuer_chain": issuer_chain, "ca_name": ca_name,
+                 "certificate": None, "certificate_chain": None, "certificate_arn": None}
+        if issuer_account:
+            props["issuer_account"] = issuer_account
+        super().__init__(IssuedCaCertificateProvider(), name, props, with_legacy_alias(opts))

@@ -12,7 +12,7 @@ from typing import Any
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
                             ResourceProvider, UpdateResult)
 
-from pca_import.aws.client import CaView, PrivateCa, Settings, check_owner
+from pca_import.aws.client import ROLE_ARN, CaView, PrivateCa, Settings, account_of, check_owner
 from pca_import.core.validate import validate_import
 from pca_import.diagnostics import note as _log
 from pca_import.errors import ActionableError, AwsError, OwnedByAnother
@@ -22,7 +22,7 @@ from pca_import.resources.unknowns import UNKNOWN_SENTINEL
 from pca_import.core.report import ERROR, Location
 from pca_import.resources.provider_errors import ProviderError
 
-INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner")
+INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner", "account")
 FACT_OUTPUTS = ("status", "ca_type", "key_algorithm", "serial", "not_before", "not_after", "sha256_fingerprint",
                 "subject", "issuer", "owner_tag")
 # Statuses a refresh compares with the declared one (`enabled`); a CA in another status (e.g. DELETED) is gone.
@@ -55,6 +55,20 @@ _PROPERTY_OF_PART = {"chain": "certificate_chain", "ca": "certificate_authority_
 def _location_property(location: Location) -> str:
     """The input a finding is about (the CA's CSR and status come from the ARN)."""
     return _PROPERTY_OF_PART.get(Location(location).part, "certificate")
+
+
+def _account_problems(account: Any, arn: Any) -> list[CheckFailure]:
+    """The `account` input: a role ARN, in the account the CA's ARN names."""
+    if not account:
+        return []
+    role = account.get("role_arn") if isinstance(account, dict) else None
+    if not isinstance(role, str) or not ROLE_ARN.match(role):
+        return [CheckFailure("account", f"account.role_arn {role!r} is not an IAM role ARN: use "
+                                        "arn:aws:iam::<12-digit account>:role/<name>")]
+    if isinstance(arn, str) and account_of(arn) and account_of(arn) != account_of(role):
+        return [CheckFailure("account", f"account.role_arn {role} is in account {account_of(role)}, but the CA "
+                                        f"{arn} is in {account_of(arn)}: use a role of the CA's account")]
+    return []
 
 
 def unchanged_since_apply(olds: dict | None, news: dict) -> bool:
@@ -119,11 +133,11 @@ class AwsProvider(ResourceProvider):
         self._settings: Settings | None = None
         self._settings_error: AwsError | None = None
 
-    def _pca(self, arn: str | None = None, region: str | None = None) -> PrivateCa:
+    def _pca(self, arn: str | None = None, region: str | None = None, account: Any = None) -> PrivateCa:
         """A client for the CA's own region: the one its ARN names, else `region`, else the stack's."""
         if self._settings_error is not None:
             raise self._settings_error
-        return PrivateCa(self._settings or Settings.from_environment()).in_region(region).for_arn(arn)
+        return PrivateCa(self._settings or Settings.from_environment()).in_region(region).for_arn(arn).as_role(account)
 
 
 class CaCertificateImportProvider(AwsProvider):
@@ -149,6 +163,7 @@ class CaCertificateImportProvider(AwsProvider):
         defaults = options.as_props()
         news = {**news, **{k: defaults[k] for k in SETTINGS if news.get(k) is None and defaults[k] is not None}}
         arn = _known(news, "certificate_authority_arn")
+        failures += _account_problems(_known(news, "account"), arn)
         if "certificate_authority_arn" in news and not is_unknown(news.get("certificate_authority_arn")) and not arn:
             failures.append(CheckFailure("certificate_authority_arn", "certificate_authority_arn is required"))
         cert_unknown = is_unknown(news.get("certificate"))
@@ -161,6 +176,7 @@ class CaCertificateImportProvider(AwsProvider):
         if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
             if live:
                 self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,
+                                  account=_known(news, "account"),
                                   previous_owner=(olds or {}).get("owner"))
             return CheckResult(news, failures)
         certificate = news.get("certificate")
@@ -169,6 +185,7 @@ class CaCertificateImportProvider(AwsProvider):
         report = None
         if live:
             report = self._live_report(arn, certificate, chain, options, _known(news, "owner"), failures,
+                                       account=_known(news, "account"),
                                        chain_known=not chain_unknown, previous_owner=(olds or {}).get("owner"))
         if report is None:  # with the chain unknown, the engine leaves the rules about its presence for later
             report = validate_import(certificate, chain, profile=options.rule_profile,
@@ -193,13 +210,13 @@ class CaCertificateImportProvider(AwsProvider):
         return CheckResult(news, failures)
 
     def _live_report(self, arn, certificate, chain, options: ImportOptions, me, failures, owner_only=False,
-                     chain_known=True, previous_owner=None):
+                     chain_known=True, previous_owner=None, account=None):
         """All rules with the CA's CSR, type and status, and its owner, when AWS can be reached at preview.
 
         Returns the report (None when not run). A wrong set-up (region, profile, credentials, endpoint) fails
         the check with its fix; a network failure is logged and the rest of this run previews offline."""
         try:
-            pca = self._pca(arn)
+            pca = self._pca(arn, account=account)
             if owner_only:
                 view = CaView({}, None, owner=pca.owner(arn))
             else:
@@ -256,7 +273,7 @@ class CaCertificateImportProvider(AwsProvider):
             return outs
         arn = props["certificate_authority_arn"]
         outs = dict(outs)
-        outs["status"] = self._pca(arn).set_status(arn, options.wanted_status, owner=props.get("owner") or None,
+        outs["status"] = self._pca(arn, account=props.get("account")).set_status(arn, options.wanted_status, owner=props.get("owner") or None,
                                                    adopt=options.adopt_owned_by, previous=previous_owner,
                                                    current=outs.get("status") if just_read else None)
         return outs
@@ -266,7 +283,7 @@ class CaCertificateImportProvider(AwsProvider):
         options, problems = ImportOptions.from_props(props)
         if problems:
             raise ProviderError("; ".join(f"{p}: {m}" for p, m in problems))
-        result = self._pca(arn).import_certificate(
+        result = self._pca(arn, account=props.get("account")).import_certificate(
             arn, props.get("certificate"), props.get("certificate_chain"), options=options,
             owner=props.get("owner") or None, previous_owner=previous_owner, replace_held=replace_held)
         for w in result["warnings"]:
@@ -307,7 +324,7 @@ class CaCertificateImportProvider(AwsProvider):
         arn = news["certificate_authority_arn"]
         if olds.get("status") == "DISABLED" and not same_pem:
             # AWS documents re-import for ACTIVE and EXPIRED CAs: enable first; the declared state is set after
-            self._pca(arn).set_status(arn, "ACTIVE", owner=news.get("owner") or None,
+            self._pca(arn, account=news.get("account")).set_status(arn, "ACTIVE", owner=news.get("owner") or None,
                                       adopt=ImportOptions.from_props(news)[0].adopt_owned_by, previous=previous)
         # a renewal, or a new owner to mark (a renamed resource or stack: the state remembers the owner it wrote;
         # a tag removed out of band is written again, a tag naming another owner is refused)
@@ -318,7 +335,7 @@ class CaCertificateImportProvider(AwsProvider):
 
     def read(self, id_: str, props: dict) -> ReadResult:
         arn = props.get("certificate_authority_arn") or id_
-        live = self._pca(arn).live(arn, with_owner=True)
+        live = self._pca(arn, account=props.get("account")).live(arn, with_owner=True)
         if live is None:
             return ReadResult(id_="", outs={})
         outs = self._outputs(props, live)
@@ -334,10 +351,10 @@ class CaCertificateImportProvider(AwsProvider):
         if options.on_delete == "retain":
             _log(f"{arn}: on_delete=retain — the CA keeps its certificate and stays as it is")
         else:
-            _log(f"{arn}: on_delete=disable — {self._pca(arn).disable(arn)}")
+            _log(f"{arn}: on_delete=disable — {self._pca(arn, account=props.get('account')).disable(arn)}")
         owner = props.get("owner")
         if owner:
             try:
-                _log(f"{arn}: owner tag {owner}: {self._pca(arn).release(arn, owner)}")
+                _log(f"{arn}: owner tag {owner}: {self._pca(arn, account=props.get('account')).release(arn, owner)}")
             except ActionableError as exc:  # the resource is gone either way; the next owner adopts explicitly
                 _log(f"{arn}: could not release the {owner} tag ({exc}); a new owner needs adopt_owned_by")

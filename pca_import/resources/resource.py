@@ -31,6 +31,8 @@ class CaCertificateImportArgs:
     expiry_warning_days: Optional[pulumi.Input[int]] = None
     adopt_owned_by: Optional[pulumi.Input[str]] = None
     enabled: Optional[pulumi.Input[bool]] = None  # the CA's declared state (None: true, ACTIVE); false: DISABLED
+    # the CA's account when it is not the stack's own: {"role_arn": ..., "external_id": ..., "session_name": ...}
+    account: Optional[pulumi.Input[dict]] = None
 
 
 def owner_of(resource_name: str) -> str:
@@ -91,6 +93,7 @@ class CaCertificateImport(Resource, module="pca_import", name="CaCertificateImpo
             "adopt_owned_by": args.adopt_owned_by,
             "enabled": args.enabled,
             "owner": owner_of(resource_name),
+            **({"account": args.account} if args.account else {}),
             "complete_chain": None,
             **{k: None for k in FACT_OUTPUTS},
         }

@@ -59,3 +59,19 @@ def test_a_subordinate_is_issued_by_the_issuers_account_and_imported_in_its_own(
     sub_pca.import_certificate(sub_arn, cert, chain)
     assert sub_pca.describe(sub_arn)["status"] == "ACTIVE"
     assert account_of(root_arn) == "555555555555" and account_of(sub_arn) == "666666666666"
+
+
+def test_the_cli_reaches_another_account_with_role_arn(emulator_url, capsys):
+    import json
+
+    from pca_import.integrations.cli import main
+    role = _role(emulator_url, "777777777777", external_id="ops")
+    pca = PrivateCa.from_environment().as_role(role)
+    arn, _ = pca.create_ca("ROOT", "EC_prime256v1", "SHA256WITHECDSA", {"CommonName": "CLI Account Root"}, TAGS)
+    assert main(["status", "--ca-arn", arn, "--json"]) == 1  # the stack's own account does not see it
+    capsys.readouterr()
+    assert main(["status", "--ca-arn", arn, "--role-arn", role.role_arn, "--external-id", "ops", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["status"] == "PENDING_CERTIFICATE"  # found; not ACTIVE yet: exit 1
+    assert main(["tree", "--from-aws", "--role-arn", role.role_arn, "--external-id", "ops", "--format", "json"]) == 0
+    assert [r["arn"] for r in json.loads(capsys.readouterr().out)] == [arn]
+    assert main(["status", "--ca-arn", arn, "--role-arn", "not-a-role"]) == 2

@@ -62,6 +62,7 @@ class CaSpec:
     rule_profile: Optional[str] = None         # default or strict
     expiry_warning_days: Optional[int] = None
     enabled: Optional[bool] = None             # declared state: True (default) ACTIVE, False DISABLED
+    account: Optional[Mapping[str, str]] = None  # {"role_arn": ..., "external_id": ..., "session_name": ...}
 
 
 @dataclass
@@ -100,7 +101,7 @@ def _as_config(ca: Any) -> Any:
     for key, value in ca.items():
         if value is None:
             continue
-        if key == "subject" and isinstance(value, Mapping):
+        if key in ("subject", "account") and isinstance(value, Mapping):
             value = {_camel(k): v for k, v in value.items()}
         out[_camel(str(key))] = value
     return out
@@ -123,13 +124,23 @@ def validate(name: str, args: PkiHierarchyArgs) -> list[Node]:
     if unknown:
         problems.append(f"PkiHierarchy {name}: signed names {', '.join(unknown)}, which are not CAs with "
                         "signer='external' in cas")
-    if nodes and args.backend == "pulumi-aws" and any(n.region for n in nodes):
-        problems.append(f"{where}: `region` per CA works with backend boto3 only (with pulumi-aws every CA is in the "
-                        f"provider's region): remove `region` from {', '.join(n.name for n in nodes if n.region)}")
+    problems += backend_problems(nodes, args.backend, where)
     problems += refuse_keys_in_files(nodes, where)
     if problems:
         raise HierarchyError(problems)
     return nodes
+
+
+def backend_problems(nodes: list[Node], backend: str, where: str) -> list[str]:
+    """What the pulumi-aws backend cannot do yet: a CA in another region or another account than the provider's."""
+    problems = []
+    if backend == "pulumi-aws" and any(n.account for n in nodes):
+        problems.append(f"{where}: `account` per CA works with backend boto3 only (pulumi-aws would need an aws "
+                        "provider per account, not done): remove `account` or use backend boto3")
+    if backend == "pulumi-aws" and any(n.region for n in nodes):
+        problems.append(f"{where}: `region` per CA works with backend boto3 only (with pulumi-aws every CA is in the "
+                        f"provider's region): remove `region` from {', '.join(n.name for n in nodes if n.region)}")
+    return problems
 
 
 def _snake_fields(problem: str) -> str:
@@ -172,11 +183,13 @@ class PkiHierarchy(pulumi.ComponentResource):
             args = PkiHierarchyArgs(**kwargs)
         elif kwargs:
             raise TypeError("pass either args=PkiHierarchyArgs(...) or keyword arguments, not both")
-        if nodes is None:
-            try:
+        try:
+            if nodes is None:
                 nodes = validate(name, args)
-            except HierarchyError as exc:
-                raise pulumi.RunError("pca-import: " + "\npca-import: ".join(exc.problems)) from None
+            elif backend_problems(nodes, args.backend, "pca-import:hierarchy"):
+                raise HierarchyError(backend_problems(nodes, args.backend, "pca-import:hierarchy"))
+        except HierarchyError as exc:
+            raise pulumi.RunError("pca-import: " + "\npca-import: ".join(exc.problems)) from None
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._prefix = f"{name}-" if child_prefix is None else child_prefix
         self._adopt = adopt_stack_level_resources
@@ -212,13 +225,13 @@ def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) ->
     for n in nodes:
         # 1. the CA
         if n.arn:
-            arn, csr = pulumi.Output.from_input(n.arn), _existing_csr(n.arn, backend)
+            arn, csr = pulumi.Output.from_input(n.arn), _existing_csr(n.arn, backend, n.account)
         elif backend == "pulumi-aws":
             arn, csr = _aws_ca(owner, n)
         else:
             ca_name, ca_opts = owner.child(n.name, "ca")
             ca = PrivateCertificateAuthority(ca_name, ca_type=n.type, key_algorithm=n.key_algorithm,
-                                             subject=n.subject, region=n.region, opts=ca_opts)
+                                             subject=n.subject, region=n.region, account=n.account, opts=ca_opts)
             arn, csr = ca.arn, ca.csr
         arns[n.name] = arn
         # 2. the signer step
@@ -227,14 +240,15 @@ def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) ->
         if n.signer == "self":
             signed_by = "itself (RootCACertificate/V1)"
             cert, chain = _issue(owner, n, arn, csr, ROOT_TEMPLATE, default_signing_algorithm(n.key_algorithm),
-                                 backend, IssuedCaCertificate, issuer_chain=None)
+                                 backend, IssuedCaCertificate, issuer_chain=None, issuer_account=n.account)
         elif n.signer == "pca":
             parent = by_name[n.parent]
             signed_by = f"{parent.name} (Private CA, PathLen{n.path_length})"
             cert, chain = _issue(owner, n, arns[parent.name], csr, SUBORDINATE_TEMPLATES[n.path_length],
                                  default_signing_algorithm(parent.key_algorithm), backend, IssuedCaCertificate,
                                  depends_on=[imports[parent.name]] if parent.name in imports else [],
-                                 issuer_chain=imports[parent.name].complete_chain if parent.name in imports else None)
+                                 issuer_chain=imports[parent.name].complete_chain if parent.name in imports else None,
+                                 issuer_account=parent.account)  # issued in the parent's account
         else:
             external_csrs[n.name] = csr
             manual_cert, manual_chain = _read_file(n.certificate_file), _read_file(n.chain_file)
@@ -254,7 +268,9 @@ def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) ->
         entry: dict[str, Any] = {"arn": arn, "type": n.type, "csr": csr, "signed_by": signed_by, "parent": n.parent,
                                  "key_algorithm": n.key_algorithm, "expiry_warning_days": n.expiry_warning_days,
                                  "renew_before_days": n.renew_before_days, "region": n.region,
-                                 "enabled": n.enabled}
+                                 "enabled": n.enabled,
+                                 "account": (n.account or {}).get("role_arn", "").split(":")[4] or None
+                                 if n.account else None}
         if cert is None:
             entry.update(status="AWAITING_CERTIFICATE", serial=None, not_before=None, not_after=None)
             pulumi.log.info(f"{n.name}: awaiting its certificate from the external signer; its CSR is exported "
@@ -263,7 +279,8 @@ def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) ->
             cert_name, cert_opts = owner.child(n.name, "cert")
             imp = CaCertificateImport(cert_name, certificate_authority_arn=arn, certificate=cert,
                                       certificate_chain=chain, on_delete=n.on_delete, rule_profile=n.rule_profile,
-                                      expiry_warning_days=n.expiry_warning_days, enabled=n.enabled, opts=cert_opts)
+                                      expiry_warning_days=n.expiry_warning_days, enabled=n.enabled,
+                                      account=n.account, opts=cert_opts)
             imports[n.name] = imp
             entry.update(status=imp.status, serial=imp.serial, not_before=imp.not_before, not_after=imp.not_after,
                          complete_chain=imp.complete_chain,
@@ -288,7 +305,7 @@ def _renewal_due(n: Node, not_after: str | None) -> bool:
 
 
 def _issue(owner: PkiHierarchy, n: Node, issuer_arn, csr, template, signing_algorithm, backend, issued_cls,
-           depends_on=(), issuer_chain=None):
+           depends_on=(), issuer_chain=None, issuer_account=None):
     name, opts = owner.child(n.name, "issued", ours=backend != "pulumi-aws")
     opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(depends_on)))
     if backend == "pulumi-aws":
@@ -301,7 +318,7 @@ def _issue(owner: PkiHierarchy, n: Node, issuer_arn, csr, template, signing_algo
                                    opts=opts)
         chain = None if n.signer == "self" else c.certificate_chain
         return c.certificate, chain
-    c = issued_cls(name, issuer_arn=issuer_arn, csr=csr, template_arn=template,
+    c = issued_cls(name, issuer_arn=issuer_arn, csr=csr, template_arn=template, issuer_account=issuer_account,
                    signing_algorithm=signing_algorithm, validity_days=n.validity_days,
                    renew_before_days=n.renew_before_days, issuer_chain=issuer_chain, ca_name=n.name, opts=opts)
     return c.certificate, (None if n.signer == "self" else c.certificate_chain)
@@ -322,13 +339,13 @@ def _aws_ca(owner: PkiHierarchy, n: Node):
     return ca.arn, ca.certificate_signing_request
 
 
-def _existing_csr(arn: str, backend: str):
+def _existing_csr(arn: str, backend: str, account: dict | None = None):
     """The CSR of a CA that already exists (adopted by ARN)."""
     if backend == "pulumi-aws":
         import pulumi_aws as aws
         return aws.acmpca.get_certificate_authority_output(arn=arn).certificate_signing_request
     from pca_import.aws.client import PrivateCa
-    pca = PrivateCa.from_environment(region=pulumi.Config("aws").get("region")).for_arn(arn)
+    pca = PrivateCa.from_environment(region=pulumi.Config("aws").get("region")).for_arn(arn).as_role(account)
     return pulumi.Output.from_input(pca.csr(arn))
 
 

@@ -50,6 +50,7 @@ class Node:
     renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
     region: str | None = None          # where the CA lives (None: the stack's aws:region)
     enabled: bool = True               # declared state: ACTIVE (true) or DISABLED (false)
+    account: dict | None = None        # {role_arn, external_id, session_name}: the CA's account, if not the stack's
     children: list[str] = field(default_factory=list)
 
 
@@ -75,6 +76,14 @@ class Subject(_Model):
     locality: Optional[_text(SUBJECT_MAX_LENGTHS["locality"])] = None
 
 
+class Account(_Model):
+    """The CA's account when it is not the stack's own: a role assumed from the stack's credentials."""
+
+    role_arn: _text(2048, r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$")
+    external_id: Optional[_text(1224)] = None
+    session_name: Optional[_text(64, r"^[\w+=,.@-]{2,64}$")] = None
+
+
 class CaConfig(_Model):
     """One entry of `pca-import:hierarchy`."""
 
@@ -97,6 +106,7 @@ class CaConfig(_Model):
     renew_before_days: Optional[Annotated[int, Field(ge=0, le=MAX_VALIDITY_DAYS)]] = None
     region: Optional[_text(40, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] = None
     enabled: bool = True
+    account: Optional[Account] = None
 
     @field_validator("type", mode="before")
     @classmethod
@@ -118,6 +128,9 @@ class CaConfig(_Model):
         if (self.certificate_chain or self.chain_file) and not (self.certificate or self.certificate_file):
             raise ValueError("`certificateChain`/`chainFile` without `certificate`/`certificateFile`: give the "
                              "signed certificate too")
+        if self.arn and self.account and f":{self.account.role_arn.split(':')[4]}:certificate-authority/" not in self.arn:
+            raise ValueError(f"`account.roleArn` is in account {self.account.role_arn.split(':')[4]}, not the account "
+                             "of `arn` (a CA is reached through a role of its own account): correct one of them")
         if self.arn and self.region and f":acm-pca:{self.region}:" not in self.arn:
             raise ValueError(f"`region` {self.region} is not the region of `arn` (a CA lives in the region its ARN "
                              "names): remove `region` or correct it")
@@ -167,6 +180,11 @@ _FIX = {
     "renewBeforeDays": f"a whole number of days from 0 to {MAX_VALIDITY_DAYS} without quotes, shorter than "
                        "the CA's validityDays, e.g. `renewBeforeDays: 90`",
     "region": "an AWS region name such as eu-west-1",
+    "account": "`account: {roleArn: arn:aws:iam::<12-digit account>:role/<name>}` (optional `externalId`, "
+               "`sessionName`)",
+    "roleArn": "an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>",
+    "externalId": "the ExternalId the role's trust policy requires, as text",
+    "sessionName": "2 to 64 letters, digits or +=,.@_-",
     "renewal": "a whole number >= 0 without quotes; bump it to sign again",
     "enabled": "`enabled: true` (the default: the CA is kept ACTIVE) or `enabled: false` (kept DISABLED, e.g. "
                "during an incident), without quotes",
@@ -222,7 +240,8 @@ def _render(prefix: str, name: str | None, raw: Any, exc: ValidationError, allow
         for p in err["loc"]:
             value = value.get(p) if isinstance(value, dict) else None
         if err["type"] == "extra_forbidden":
-            fields = allowed if len(loc) == 1 else [to_camel(f) for f in Subject.model_fields]
+            nested = {"subject": Subject, "account": Account}.get(str(loc[0]))
+            fields = allowed if len(loc) == 1 or nested is None else [to_camel(f) for f in nested.model_fields]
             lines.append(f"{where}: unknown field: allowed are {', '.join(fields)}")
             continue
         problem = _PROBLEM.get(err["type"]) or err["msg"].removeprefix("Value error, ")
@@ -352,7 +371,8 @@ def _node(ca: CaConfig, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> N
                 certificate_chain=ca.certificate_chain, on_delete=ca.on_delete, rule_profile=ca.rule_profile,
                 expiry_warning_days=ca.expiry_warning_days,
                 renew_before_days=renew_before_days if ca.renew_before_days is None else ca.renew_before_days,
-                region=ca.region, enabled=ca.enabled)
+                region=ca.region, enabled=ca.enabled,
+                account=ca.account.model_dump(exclude_none=True) if ca.account else None)
 
 
 def _check_links(nodes: dict[str, Node], positions: dict[str, int],
