@@ -68,6 +68,7 @@ bench: venv
 
 bench-policy: venv policy-venv engine
 	$(VPY) benchmarks/bench_policy.py
+	$(VPY) benchmarks/bench_preview_hierarchy.py
 
 # 100 000 fuzzed inputs (atheris when installed, else the seeded random engine): crashes, worst time and memory
 FUZZ_RUNS ?= 100000
