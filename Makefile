@@ -79,7 +79,7 @@ fuzz: venv
 # The independent-validator property tests with many more generated hierarchies than the default run
 independent: venv
 	PCA_IMPORT_HYPOTHESIS_EXAMPLES=$${PCA_IMPORT_HYPOTHESIS_EXAMPLES:-5000} $(VPY) -m pytest -q -s \
-		tests/test_independent_validators.py tests/test_real_roots.py tests/test_pkits.py
+		tests/emulator/test_independent_validators.py tests/unit/test_real_roots.py tests/emulator/test_pkits.py
 
 clean:
 	rm -rf $(VENV) $(POLICY_VENV) .pulumi-local

@@ -2,7 +2,7 @@
 
 Real engine, file backend, the pack run by the project's language host with its own virtualenv. Two programs:
 20 aws.acmpca.CertificateAuthorityCertificate (pulumi-aws SDK; the aws plugin is the echo stand-in of
-tests/aws_standin.py, which cannot be had otherwise here) and 20 CaCertificateImport (previewLiveChecks=false:
+tests/support/aws_standin.py, which cannot be had otherwise here) and 20 CaCertificateImport (previewLiveChecks=false:
 no AWS). Runs alternate with and without the pack; medians of 5, ratio from the same run.
 
 The stand-in answers Check at once, where the real aws plugin takes seconds to start: the absolute time the

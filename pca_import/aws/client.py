@@ -33,6 +33,7 @@ from pca_import.errors import ActionableError, AlreadyHoldsAnother, AwsError, Er
 from pca_import.core.facts import certificate_facts
 from pca_import.core.options import ImportOptions
 from pca_import.core.pem import canonical_pem
+from pca_import.core.spec import ROLE_ARN_PATTERN, account_of  # noqa: F401 (account_of re-exported)
 from pca_import.core.spec import FIRST_IMPORT_STATUSES, NO_CERTIFICATE_STATUSES
 from pca_import.core.report import Report
 
@@ -95,8 +96,6 @@ TIMEOUT_HELP = "pca-import:awsTimeoutSeconds in the stack config, or PCA_IMPORT_
 
 _CLIENTS: dict = {}
 _CLIENTS_LOCK = threading.Lock()
-_CREDENTIALS: dict = {}  # (profile, region, endpoint, role) -> an assumed role's temporary credentials
-_CREDENTIALS_LOCK = threading.Lock()
 _CSRS: dict[tuple[str | None, str], str] = {}  # (endpoint, CA ARN) -> CSR: a CA's key, and so its CSR, never change
 
 
@@ -144,16 +143,7 @@ def _check_endpoint(url: str | None, source: str) -> str | None:
 _ARN_REGION = re.compile(r"^arn:aws[a-z-]*:acm-pca:([a-z0-9-]+):")
 
 
-_ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
-
-
-def account_of(arn: str | None) -> str | None:
-    """The account an ARN names (`arn:aws:acm-pca:<region>:<account>:…`, `arn:aws:iam::<account>:role/…`)."""
-    if not isinstance(arn, str):
-        return None
-    m = _ARN_ACCOUNT.match(arn) or ROLE_ARN.match(arn)
-    return m.group(1) if m else None
+ROLE_ARN = re.compile(ROLE_ARN_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -167,10 +157,10 @@ class AccountRole:
     @classmethod
     def of(cls, value: Any) -> "AccountRole | None":
         """From a resource's `account` input ({role_arn, external_id, session_name}); None for the stack's own."""
-        if not value:
-            return None
         if isinstance(value, AccountRole):
             return value
+        if not isinstance(value, dict) or not isinstance(value.get("role_arn"), str):
+            return None  # absent, or malformed (each resource's check names that problem)
         return cls(role_arn=value["role_arn"], external_id=value.get("external_id") or None,
                    session_name=value.get("session_name") or "pca-import")
 
@@ -412,8 +402,10 @@ class PrivateCa:
         key = (s, write)
         with _CLIENTS_LOCK:
             client = _CLIENTS.get(key)
-            if client is None:
-                client = _CLIENTS[key] = self._new_client(write, arn)
+        if client is None:  # made outside the lock: an AssumeRole may take seconds, other CAs' calls go on
+            client = self._new_client(write, arn)
+            with _CLIENTS_LOCK:
+                client = _CLIENTS.setdefault(key, client)
         return client
 
     def _new_client(self, write: bool, arn: str):
@@ -438,25 +430,26 @@ class PrivateCa:
             raise translate(exc, arn, "creating an AWS client", s) from None
 
     def _assumed(self, session, role: AccountRole, arn: str):
-        """A session with `role`'s temporary credentials, assumed from the stack's own (one AssumeRole per role
-        and process: the credentials last an hour, longer than any one `pulumi up` step)."""
+        """A session with `role`'s credentials, assumed from the stack's own and refreshed by botocore before they
+        expire (the first AssumeRole happens here, so a role that cannot be assumed is reported at once)."""
         import boto3
+        import botocore.session
         from botocore.config import Config
+        from botocore.credentials import RefreshableCredentials
         s = self.settings
-        key = (s.profile, s.region, s.endpoint_url, role)
-        with _CREDENTIALS_LOCK:  # called under _CLIENTS_LOCK (client creation): a lock of its own
-            creds = _CREDENTIALS.get(key)
-        if creds is None:
-            connect, read = s.timeouts(False)
-            kwargs: dict[str, Any] = {"RoleArn": role.role_arn, "RoleSessionName": role.session_name}
-            if role.external_id:
-                kwargs["ExternalId"] = role.external_id
-            endpoint = os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or None
+        connect, read = s.timeouts(False)
+        kwargs: dict[str, Any] = {"RoleArn": role.role_arn, "RoleSessionName": role.session_name}
+        if role.external_id:
+            kwargs["ExternalId"] = role.external_id
+        endpoint = None if str(os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")).lower() == "true" else (
+            os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or None)
+        sts = session.client("sts", endpoint_url=endpoint,
+                             config=Config(retries={"mode": "standard", "total_max_attempts": s.read_attempts()},
+                                           connect_timeout=connect, read_timeout=read))
+
+        def assume() -> dict[str, Any]:
             start = time.monotonic()
             try:
-                sts = session.client("sts", endpoint_url=endpoint,
-                                     config=Config(retries={"mode": "standard", "total_max_attempts": s.read_attempts()},
-                                                   connect_timeout=connect, read_timeout=read))
                 creds = sts.assume_role(**kwargs)["Credentials"]
             except Exception as exc:
                 from botocore.exceptions import ClientError
@@ -465,17 +458,19 @@ class PrivateCa:
                     raise err from None
                 detail = exc.response.get("Error", {}).get("Message", "")
                 raise AwsError(f"AWS Private CA {arn or '(new CA)'}: cannot assume {role.role_arn} ({err.code}: "
-                               f"{detail}): the "
-                               "CA's account is reached through this role — check that the role exists, that its trust "
-                               "policy lets the stack's credentials assume it"
+                               f"{detail}): the CA's account is reached through this role — check that the role "
+                               "exists, that its trust policy lets the stack's credentials assume it"
                                + (" with this externalId" if role.external_id else "")
                                + ", and that they may call sts:AssumeRole; or fix `account.roleArn` of the CA",
                                ErrorCode.ASSUME_ROLE, step="assuming the CA account's role") from None
-            with _CREDENTIALS_LOCK:
-                _CREDENTIALS[key] = creds
-        return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
-                                     aws_secret_access_key=creds["SecretAccessKey"],
-                                     aws_session_token=creds["SessionToken"], region_name=s.region)
+            return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
+                    "token": creds["SessionToken"], "expiry_time": creds["Expiration"].isoformat()}
+
+        credentials = RefreshableCredentials.create_from_metadata(metadata=assume(), refresh_using=assume,
+                                                                  method="sts-assume-role")
+        core = botocore.session.get_session()
+        core._credentials = credentials  # botocore has no public setter; boto3 assume-role code does the same
+        return boto3.session.Session(botocore_session=core, region_name=s.region)
 
     def _call(self, client, action: str, arn: str, **kwargs) -> dict:
         """One API call (with the client's retries), its errors as AwsError naming the step."""

@@ -35,6 +35,20 @@ SIGNING_ALGORITHMS = {  # key family -> what a CA of that family may issue with
 # maximum lengths; a country is two letters.
 SUBJECT_MAX_LENGTHS = {"commonName": 64, "organization": 64, "organizationalUnit": 64, "country": 2,
                        "state": 128, "locality": 128}
+# IAM role ARNs (a CA account's role) and the account any ARN names.
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@/_-]{1,512}$"
+_ARN_ACCOUNT_PATTERN = r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}):"
+
+
+def account_of(arn: object) -> str | None:
+    """The account an ARN names (`arn:aws:acm-pca:<region>:<account>:…`, `arn:aws:iam::<account>:role/…`)."""
+    import re
+    if not isinstance(arn, str):
+        return None
+    m = re.match(_ARN_ACCOUNT_PATTERN, arn) or re.match(ROLE_ARN_PATTERN, arn)
+    return m.group(1) if m else None
+
+
 TEMPLATE_PREFIX = "arn:aws:acm-pca:::template/"
 ROOT_TEMPLATE = TEMPLATE_PREFIX + "RootCACertificate/V1"
 SUBORDINATE_TEMPLATES = {n: TEMPLATE_PREFIX + f"SubordinateCACertificate_PathLen{n}/V1" for n in range(4)}

@@ -18,6 +18,7 @@ import time
 
 from cryptography import x509
 
+from pca_import.core.spec import DEFAULT_VALIDITY_DAYS
 from pca_import.core import clock
 from pca_import.core.renewal import new_validity
 from pca_import.core.validate import validate_import
@@ -91,7 +92,7 @@ def cmd_sign(args) -> int:
             raise CeremonyError("a self-signed root has no issuer and no chain: drop --issuer-certificate, "
                                 "--issuer-chain and --chain-out")
         subject = _subject(args.subject)
-        days = args.days or 3650
+        days = args.days or DEFAULT_VALIDITY_DAYS["ROOT"]
         start = time.perf_counter()
         cert = build_certificate(key.public_key(), subject, subject, key, path_length=args.path_length,
                                  not_before=now - dt.timedelta(minutes=5),
@@ -118,7 +119,7 @@ def cmd_sign(args) -> int:
         if spki_der(key.public_key()) != spki_der(issuer.public_key()):
             raise CeremonyError(f"--key is not the key of {args.issuer_certificate} "
                                 f"({issuer.subject.rfc4514_string()}): give the matching pair")
-        validity = new_validity(now, args.days or 1825, issuer.not_valid_after_utc)
+        validity = new_validity(now, args.days or DEFAULT_VALIDITY_DAYS["SUBORDINATE"], issuer.not_valid_after_utc)
         if validity.capped:
             capped_note = validity.describe()
         start = time.perf_counter()
@@ -164,7 +165,8 @@ def add_arguments(p) -> None:
     p.add_argument("--issuer-chain", metavar="PATH", help="the issuer's own chain, when it is not a root")
     p.add_argument("--path-length", type=int, metavar="N", help="basic constraints pathLenConstraint")
     p.add_argument("--days", type=int, metavar="N",
-                   help="validity in days (default 3650 for a root, 1825 for a CSR; capped at the issuer's expiry)")
+                   help=f"validity in days (default {DEFAULT_VALIDITY_DAYS['ROOT']} for a root, "
+                        f"{DEFAULT_VALIDITY_DAYS['SUBORDINATE']} for a CSR; capped at the issuer's expiry)")
     p.add_argument("--out", required=True, metavar="PATH", help="where to write the certificate (never overwritten)")
     p.add_argument("--chain-out", metavar="PATH", help="where to write the chain to import with it")
     p.add_argument("--json", action="store_true")

@@ -6,8 +6,9 @@ wires this to `pulumi_policy`; it runs in its own virtualenv, so nothing here im
 
 Checked resources:
 * `aws.acmpca.CertificateAuthorityCertificate` (pulumi-aws): `certificate`, `certificateChain`.
-* pca-import's own `CaCertificateImport`, a Python dynamic resource (`pulumi-python:dynamic:Resource`), told
-  apart from other dynamic resources by its inputs (the engine does not show `__provider` to policies):
+* pca-import's own `CaCertificateImport` (`pulumi-python:dynamic/pca_import:CaCertificateImport`; in stacks
+  made before its resources had types of their own, `pulumi-python:dynamic:Resource`, told apart from other
+  dynamic resources by its inputs — the engine does not show `__provider` to policies):
   `certificate`, `certificate_chain`, `rule_profile`, `expiry_warning_days`.
 
 Errors are mandatory violations, warnings and notices advisory. A value not known yet (a preview before the
@@ -25,13 +26,12 @@ from typing import Any, Mapping, NamedTuple
 
 from pca_import.core.validate import DEFAULT_PROFILE, validate_import
 from pca_import.core.options import DEFAULT_EXPIRY_WARNING_DAYS, SETTINGS, ImportOptions
+from pca_import.resources.types import CA_TYPE, IMPORT_TYPE, LEGACY_TYPE  # noqa: F401 (IMPORT_TYPE public)
 from pca_import.resources.unknowns import UNKNOWN_SENTINEL
 from pca_import.core.report import ERROR, WARNING, Report
 
 AWS_TYPE = "aws:acmpca/certificateAuthorityCertificate:CertificateAuthorityCertificate"
-DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"  # any dynamic resource before pca-import named its types
-IMPORT_TYPE = "pulumi-python:dynamic/pca_import:CaCertificateImport"
-CA_TYPE = "pulumi-python:dynamic/pca_import:PrivateCertificateAuthority"
+DYNAMIC_TYPE = LEGACY_TYPE  # any dynamic resource, before pca-import's resources had types of their own
 # A CaCertificateImport's checked inputs, as a policy sees them: the two it requires, and at least one of its
 # settings (the provider's check fills in their defaults; `owner` is set by the resource). Inputs left None
 # are not sent at all.

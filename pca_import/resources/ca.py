@@ -11,14 +11,14 @@ from typing import Optional
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from pca_import.resources.types import with_legacy_alias
+from pca_import.resources.types import CA_NAME, ISSUED_NAME, TYPE_MODULE, with_legacy_alias
 
 from pca_import.core import clock
 from pca_import.aws.client import AccountRole, AwsError, region_of
 from pca_import.core.pem import canonical_pem
 from pca_import.core.ca_settings import ca_problems, issue_problems
 from pca_import.core.spec import ROOT_TEMPLATE, default_signing_algorithm
-from pca_import.resources.ca_import import AwsProvider, _log, is_unknown
+from pca_import.resources.ca_import import AwsProvider, _account_problems, _log, is_unknown
 from pca_import.core.renewal import end_date_value, issuer_too_short, new_validity, renewal_due
 from pca_import.core.x509build import AWS_SUBJECT_KEYS, key_algorithm_of
 
@@ -59,7 +59,7 @@ class PrivateCaProvider(AwsProvider):
     def check(self, olds, news):
         """Type, key algorithm and subject, at preview: a mistake is named with its fix, never a traceback at up."""
         problems = ca_problems(*(_known(news, k) for k in ("ca_type", "key_algorithm", "subject")))
-        return CheckResult(news, _failures(problems))
+        return CheckResult(news, _failures(problems) + _account_problems(news.get("account"), None))
 
     def diff(self, _id, olds, news):
         keys = ("ca_type", "key_algorithm", "subject")
@@ -69,8 +69,18 @@ class PrivateCaProvider(AwsProvider):
             replaces.append("region")  # a CA cannot move: a new CA in the new region
         old_acct, new_acct = AccountRole.of(olds.get("account")), AccountRole.of(news.get("account"))
         if (old_acct and old_acct.account) != (new_acct and new_acct.account):
-            replaces.append("account")  # nor change accounts (another role into the same account is no change)
-        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
+            replaces.append("account")  # nor change accounts
+        changes = list(replaces)
+        if not replaces and old_acct != new_acct:
+            changes.append("account")  # another role into the same account: recorded, so read and delete use it
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
+
+    def update(self, _id, olds, news):
+        """Only the role that reaches the CA's account changed (a CA itself never updates): record it."""
+        outs = {**olds, **{k: v for k, v in news.items() if k not in ("arn", "csr")}}
+        if not news.get("account"):
+            outs.pop("account", None)
+        return UpdateResult(outs=outs)
 
     def create(self, props):
         subject = {AWS_SUBJECT_KEYS[k]: v for k, v in (props.get("subject") or {}).items()}
@@ -94,7 +104,7 @@ class PrivateCaProvider(AwsProvider):
         self._pca(id_, account=props.get("account")).delete_ca(id_)
 
 
-class PrivateCertificateAuthority(Resource, module="pca_import", name="PrivateCertificateAuthority"):
+class PrivateCertificateAuthority(Resource, module=TYPE_MODULE, name=CA_NAME):
     """A Private CA created with boto3. Outputs: arn, csr (its CSR, PEM)."""
 
     arn: pulumi.Output[str]
@@ -227,7 +237,7 @@ class IssuedCaCertificateProvider(AwsProvider):
         pass  # an issued certificate cannot be un-issued; it is superseded by the next one
 
 
-class IssuedCaCertificate(Resource, module="pca_import", name="IssuedCaCertificate"):
+class IssuedCaCertificate(Resource, module=TYPE_MODULE, name=ISSUED_NAME):
     """A CA certificate issued by a Private CA parent (or by a root for itself) from a CA's CSR."""
 
     certificate: pulumi.Output[str]

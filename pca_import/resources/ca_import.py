@@ -15,7 +15,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
 from pca_import.aws.client import ROLE_ARN, CaView, PrivateCa, Settings, account_of, check_owner
 from pca_import.core.validate import validate_import
 from pca_import.diagnostics import note as _log
-from pca_import.errors import ActionableError, AwsError, OwnedByAnother
+from pca_import.errors import ActionableError, AwsError, MissingExtra, OwnedByAnother
 from pca_import.core.options import SETTINGS, ImportOptions
 from pca_import.core.pem import canonical_pem
 from pca_import.resources.unknowns import UNKNOWN_SENTINEL
@@ -57,9 +57,16 @@ def _location_property(location: Location) -> str:
     return _PROPERTY_OF_PART.get(Location(location).part, "certificate")
 
 
+def _has_unknown(value: Any) -> bool:
+    """An input, or a value inside it (a role ARN output of the same program), not known until apply."""
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    return is_unknown(value)
+
+
 def _account_problems(account: Any, arn: Any) -> list[CheckFailure]:
-    """The `account` input: a role ARN, in the account the CA's ARN names."""
-    if not account:
+    """The `account` input: a role ARN, in the account the CA's ARN names (skipped while not known yet)."""
+    if not account or _has_unknown(account):
         return []
     role = account.get("role_arn") if isinstance(account, dict) else None
     if not isinstance(role, str) or not ROLE_ARN.match(role):
@@ -163,7 +170,8 @@ class CaCertificateImportProvider(AwsProvider):
         defaults = options.as_props()
         news = {**news, **{k: defaults[k] for k in SETTINGS if news.get(k) is None and defaults[k] is not None}}
         arn = _known(news, "certificate_authority_arn")
-        failures += _account_problems(_known(news, "account"), arn)
+        account_failures = _account_problems(news.get("account"), arn)
+        failures += account_failures
         if "certificate_authority_arn" in news and not is_unknown(news.get("certificate_authority_arn")) and not arn:
             failures.append(CheckFailure("certificate_authority_arn", "certificate_authority_arn is required"))
         cert_unknown = is_unknown(news.get("certificate"))
@@ -171,8 +179,8 @@ class CaCertificateImportProvider(AwsProvider):
         # Reads at preview only where they can change the verdict: inputs new or changed since the last successful
         # apply. An unchanged resource was checked against the live CA then; what changed in AWS since is drift,
         # which `pulumi refresh` reads (a pull-request preview of a large hierarchy pays no AWS round trips).
-        live = (bool(arn) and self._live_checks and self._offline_reason is None
-                and not unchanged_since_apply(olds, news))
+        live = (bool(arn) and self._live_checks and self._offline_reason is None and not account_failures
+                and not _has_unknown(news.get("account")) and not unchanged_since_apply(olds, news))
         if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
             if live:
                 self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,
@@ -226,7 +234,7 @@ class CaCertificateImportProvider(AwsProvider):
             return view.report
         except OwnedByAnother as exc:
             failures.append(CheckFailure("certificate_authority_arn", str(exc)))
-        except ActionableError as exc:
+        except (AwsError, MissingExtra) as exc:
             if exc.is_setup:
                 failures.append(CheckFailure("certificate_authority_arn", f"{exc} (to preview without AWS, set "
                                              "`pulumi config set pca-import:previewLiveChecks false`)"))
@@ -254,6 +262,8 @@ class CaCertificateImportProvider(AwsProvider):
                 changes.append(key)
         if is_unknown(news.get("owner")) or (news.get("owner") or None) != (olds.get("owner") or None):
             changes.append("owner")
+        if _has_unknown(news.get("account")) or (news.get("account") or None) != (olds.get("account") or None):
+            changes.append("account")  # the role reaching the CA's account: recorded, read and delete use it
         elif "owner_tag" in olds and (olds.get("owner_tag") or None) != (news.get("owner") or None):
             changes.append("owner")  # the tag was removed or changed out of band (seen by a refresh)
         drift = status_drift(olds.get("status"), new_options)

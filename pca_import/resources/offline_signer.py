@@ -17,7 +17,7 @@ import pulumi
 from cryptography import x509
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from pca_import.resources.types import with_legacy_alias
+from pca_import.resources.types import SIGNED_NAME, TYPE_MODULE, with_legacy_alias
 
 from pca_import.core import clock
 
@@ -138,7 +138,7 @@ class OfflineSignerProvider(ResourceProvider):
         pass  # nothing to undo: the signature exists; the PKI stack decides what the CA holds
 
 
-class OfflineSignedCertificate(Resource, module="pca_import", name="OfflineSignedCertificate"):
+class OfflineSignedCertificate(Resource, module=TYPE_MODULE, name=SIGNED_NAME):
     """One CSR signed by the offline CA (its key is read by the provider, never an input)."""
 
     certificate: pulumi.Output[str]

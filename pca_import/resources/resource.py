@@ -11,7 +11,7 @@ from typing import Optional
 import pulumi
 from pulumi.dynamic import Resource
 
-from pca_import.resources.types import with_legacy_alias
+from pca_import.resources.types import IMPORT_NAME, TYPE_MODULE, with_legacy_alias
 
 from pca_import.aws.client import tag_value
 from pca_import.core.validate import validate_import
@@ -40,7 +40,7 @@ def owner_of(resource_name: str) -> str:
     return tag_value(f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}")
 
 
-class CaCertificateImport(Resource, module="pca_import", name="CaCertificateImport"):
+class CaCertificateImport(Resource, module=TYPE_MODULE, name=IMPORT_NAME):
     """Imports and keeps a CA certificate in an AWS Private CA; renewals update in place.
 
     Outputs: status, ca_type, key_algorithm, serial, not_before, not_after, sha256_fingerprint, subject,

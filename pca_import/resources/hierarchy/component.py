@@ -28,8 +28,8 @@ from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 
-from pca_import.core.spec import ROOT_TEMPLATE, SUBORDINATE_TEMPLATES, default_signing_algorithm
-from pca_import.errors import HierarchyError
+from pca_import.core.spec import ROOT_TEMPLATE, SUBORDINATE_TEMPLATES, account_of, default_signing_algorithm
+from pca_import.errors import ActionableError, HierarchyError
 from pca_import.resources.hierarchy.config import (DEFAULT_RENEW_BEFORE_DAYS, Node, parse_hierarchy,
                                                    private_key_problems)
 from pca_import.resources.types import LEGACY_TYPE
@@ -193,7 +193,12 @@ class PkiHierarchy(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._prefix = f"{name}-" if child_prefix is None else child_prefix
         self._adopt = adopt_stack_level_resources
-        results, csrs = _register(self, nodes, args)
+        try:  # an adopted CA's CSR is read now; a wrong role or PCA_IMPORT_NOW is a message, not a traceback
+            from pca_import.core import clock
+            self._now = clock.now()
+            results, csrs = _register(self, nodes, args)
+        except ActionableError as exc:
+            raise pulumi.RunError(f"pca-import: {exc}") from None
         self.ca_outputs: dict[str, dict[str, Any]] = results  # per CA, each value an Output or a plain value
         self.cas = pulumi.Output.from_input(results)
         self.external_csrs = pulumi.Output.from_input(csrs)
@@ -269,8 +274,7 @@ def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) ->
                                  "key_algorithm": n.key_algorithm, "expiry_warning_days": n.expiry_warning_days,
                                  "renew_before_days": n.renew_before_days, "region": n.region,
                                  "enabled": n.enabled,
-                                 "account": (n.account or {}).get("role_arn", "").split(":")[4] or None
-                                 if n.account else None}
+                                 "account": account_of((n.account or {}).get("role_arn"))}
         if cert is None:
             entry.update(status="AWAITING_CERTIFICATE", serial=None, not_before=None, not_after=None)
             pulumi.log.info(f"{n.name}: awaiting its certificate from the external signer; its CSR is exported "
@@ -284,20 +288,19 @@ def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) ->
             imports[n.name] = imp
             entry.update(status=imp.status, serial=imp.serial, not_before=imp.not_before, not_after=imp.not_after,
                          complete_chain=imp.complete_chain,
-                         renewal_due=imp.not_after.apply(lambda na, n=n: _renewal_due(n, na)))
+                         renewal_due=imp.not_after.apply(lambda na, n=n: _renewal_due(n, na, owner._now)))
         results[n.name] = entry
     return results, external_csrs
 
 
-def _renewal_due(n: Node, not_after: str | None) -> bool:
+def _renewal_due(n: Node, not_after: str | None, now) -> bool:
     """Whether `n`'s certificate is within its renewal window now; for an externally signed CA, say who acts."""
     import datetime as dt
 
-    from pca_import.core import clock
     from pca_import.core.renewal import renewal_due
     if not not_after:
         return False
-    decision = renewal_due(dt.datetime.fromisoformat(not_after), clock.now(), n.renew_before_days)
+    decision = renewal_due(dt.datetime.fromisoformat(not_after), now, n.renew_before_days)
     if decision.due and n.signer == "external":
         pulumi.log.info(f"{n.name}: renewal due ({decision.reason}): exported as cas.{n.name}.renewal_due; the "
                         "signer stack signs it again at its next `up`, and the next `up` here imports it in place")

@@ -18,7 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from pca_import.core.validate import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, PROFILES
 from pca_import.core.pem import PRIVATE_KEY_LABELS
-from pca_import.core.spec import (DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
+from pca_import.core.spec import (ROLE_ARN_PATTERN, account_of, DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
                                   SUBJECT_MAX_LENGTHS)
 from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
 from pca_import.core.x509build import KEY_ALGORITHMS
@@ -79,7 +79,7 @@ class Subject(_Model):
 class Account(_Model):
     """The CA's account when it is not the stack's own: a role assumed from the stack's credentials."""
 
-    role_arn: _text(2048, r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$")
+    role_arn: _text(2048, ROLE_ARN_PATTERN)
     external_id: Optional[_text(1224)] = None
     session_name: Optional[_text(64, r"^[\w+=,.@-]{2,64}$")] = None
 
@@ -128,8 +128,8 @@ class CaConfig(_Model):
         if (self.certificate_chain or self.chain_file) and not (self.certificate or self.certificate_file):
             raise ValueError("`certificateChain`/`chainFile` without `certificate`/`certificateFile`: give the "
                              "signed certificate too")
-        if self.arn and self.account and f":{self.account.role_arn.split(':')[4]}:certificate-authority/" not in self.arn:
-            raise ValueError(f"`account.roleArn` is in account {self.account.role_arn.split(':')[4]}, not the account "
+        if self.arn and self.account and account_of(self.account.role_arn) != account_of(self.arn):
+            raise ValueError(f"`account.roleArn` is in account {account_of(self.account.role_arn)}, not the account "
                              "of `arn` (a CA is reached through a role of its own account): correct one of them")
         if self.arn and self.region and f":acm-pca:{self.region}:" not in self.arn:
             raise ValueError(f"`region` {self.region} is not the region of `arn` (a CA lives in the region its ARN "
