@@ -41,7 +41,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, emulator_url):
-    from conftest import Calls
+    from calls import Calls
     w = World()
     w.calls = Calls(emulator_url)
     w.proj = LocalProject(tmp_path_factory.mktemp("drift"), engine_bin(), Emulator(emulator_url).aws_env)
