@@ -70,17 +70,10 @@ class PrivateCaProvider(AwsProvider):
         old_acct, new_acct = AccountRole.of(olds.get("account")), AccountRole.of(news.get("account"))
         if (old_acct and old_acct.account) != (new_acct and new_acct.account):
             replaces.append("account")  # nor change accounts
-        changes = list(replaces)
-        if not replaces and old_acct != new_acct:
-            changes.append("account")  # another role into the same account: recorded, so read and delete use it
-        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
-
-    def update(self, _id, olds, news):
-        """Only the role that reaches the CA's account changed (a CA itself never updates): record it."""
-        outs = {**olds, **{k: v for k, v in news.items() if k not in ("arn", "csr")}}
-        if not news.get("account"):
-            outs.pop("account", None)
-        return UpdateResult(outs=outs)
+        # Another role into the same account is no change here: an update would make the CA's ARN unknown at
+        # preview (the SDK does not pass `stables` on) and so replace its import. The import records the new role
+        # (its update reads the CA with it); this resource's refresh and delete keep the role it was created with.
+        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props):
         subject = {AWS_SUBJECT_KEYS[k]: v for k, v in (props.get("subject") or {}).items()}
