@@ -236,9 +236,9 @@ def test_the_policy_pack_from_the_package_runs_on_the_engine(tmp_path, base_venv
     (prog / "Pulumi.yaml").write_text("name: outside\nruntime:\n  name: python\n  options:\n"
                                       f"    virtualenv: {pulumi_venv.root}\n")
     (prog / "__main__.py").write_text(POLICY_PROGRAM)
-    (prog / "resources.json").write_text(json.dumps([
-        {"name": "bad", "certificate": leaf.pem, "chain": chain(root, inter)},
-        {"name": "soon", "certificate": soon.pem, "chain": chain(inter, root)}]))
+    (prog / "resources.json").write_text(json.dumps([  # the clean one first: a failing check ends the preview
+        {"name": "soon", "certificate": soon.pem, "chain": chain(inter, root)},
+        {"name": "bad", "certificate": leaf.pem, "chain": chain(root, inter)}]))
     env = {"PATH": os.pathsep.join([engine_bin(), "/usr/bin", "/bin"]), "PULUMI_HOME": str(tmp_path / "home"),
            "PULUMI_BACKEND_URL": f"file://{tmp_path}", "PULUMI_CONFIG_PASSPHRASE": "outside",
            "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true", "NO_COLOR": "1"}
