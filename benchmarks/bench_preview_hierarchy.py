@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
+from bench_preview import project  # noqa: E402 (one way to lay out a benchmark project)
 from faultproxy import FaultProxy  # noqa: E402
 
 from pca_import.devtools.local_pulumi import Emulator, engine_bin  # noqa: E402
@@ -54,16 +55,6 @@ class Trivial(Resource):
     def __init__(self, name, value, opts=None):
         super().__init__(TrivialProvider(), name, {"value": value}, opts)
 '''
-
-
-def project(base: Path, program: str, extra: dict[str, str]) -> Path:
-    base.mkdir(parents=True)
-    (base / "Pulumi.yaml").write_text(
-        f"name: {base.name}\nruntime:\n  name: python\n  options:\n    virtualenv: {REPO / '.venv'}\n")
-    (base / "__main__.py").write_text(program)
-    for k, v in extra.items():
-        (base / k).write_text(v)
-    return base
 
 
 def main() -> None:

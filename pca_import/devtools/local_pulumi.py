@@ -121,6 +121,13 @@ class LocalProject:
             raise PulumiError(argv[1:], proc)
         return proc
 
+    def run(self, stack: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+        """`pulumi <args>` with `env` added for this one command: (exit code, stdout + stderr)."""
+        proc = subprocess.run(["pulumi", *args, "--non-interactive", "--color", "never", "--stack", stack],
+                              cwd=self.dir, env={**self.env, **(env or {})}, capture_output=True, text=True,
+                              timeout=600)
+        return proc.returncode, proc.stdout + proc.stderr
+
     def init_stack(self, stack: str) -> None:
         if self.pulumi("stack", "select", stack, check=False).returncode != 0:
             self.pulumi("stack", "init", stack)

@@ -33,14 +33,7 @@ def aws_env(emulator_url):
 
 
 def _run(proj: LocalProject, stack: str, *args: str, env: dict | None = None):
-    saved = dict(proj.env)
-    proj.env.update(env or {})
-    try:
-        proc = proj.pulumi(*args, stack=stack, check=False)
-    finally:
-        proj.env.clear()
-        proj.env.update(saved)
-    return proc.returncode, proc.stdout + proc.stderr
+    return proj.run(stack, *args, env=env)
 
 
 def _world(tmp_path_factory, aws_env, cn: str, uri: str, *, env: dict | None = None, config_uri: bool = True):

@@ -45,14 +45,7 @@ def backend_echoes(proj: LocalProject, key_pem: str) -> dict[str, int]:
 
 
 def _run(proj: LocalProject, stack: str, *args: str, env: dict | None = None):
-    saved = dict(proj.env)
-    proj.env.update(env or {})
-    try:
-        proc = proj.pulumi(*args, stack=stack, check=False)
-    finally:
-        proj.env.clear()
-        proj.env.update(saved)
-    return proc.returncode, proc.stdout + proc.stderr
+    return proj.run(stack, *args, env=env)
 
 
 @pytest.fixture(scope="module")
