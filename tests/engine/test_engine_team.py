@@ -12,6 +12,7 @@ import uuid
 import boto3
 import pytest
 
+from faultproxy import FaultProxy
 from pca_import.devtools.local_pulumi import LocalProject, engine_bin
 
 pytestmark = pytest.mark.engine
@@ -77,8 +78,11 @@ def test_two_ups_of_one_stack_started_together_one_runs_the_other_gets_the_lock_
         {"name": "team-issuing", "type": "SUBORDINATE", "parent": "team-root",
          "subject": {"commonName": ISSUING_CN}}])
     argv = ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never", "--stack", "pki"]
-    procs = [subprocess.Popen(argv, cwd=team.dir, env=team.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)]
+    # the first up's Private CA calls go through a proxy that waits 0.3 s each: it holds the lock for seconds, so
+    # the second is still starting up within it on a loaded machine (state and secrets go straight to the emulator)
+    slow = FaultProxy(team.env["AWS_ENDPOINT_URL"]).always("*", "delay:0.3")
+    procs = [subprocess.Popen(argv, cwd=team.dir, env={**team.env, "AWS_ENDPOINT_URL_ACM_PCA": slow.url},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)]
     # the second starts while the first holds the stack's lock (its lock object is in the bucket): both runs
     # overlap, and the test does not depend on which of two simultaneous lock writes S3 lists first
     deadline = time.monotonic() + 120
@@ -89,6 +93,7 @@ def test_two_ups_of_one_stack_started_together_one_runs_the_other_gets_the_lock_
     procs.append(subprocess.Popen(argv, cwd=team.dir, env=team.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   text=True))
     outs = [p.communicate(timeout=600)[0] for p in procs]
+    slow.close()
     assert procs[0].returncode == 0 and procs[1].returncode != 0, outs
     assert "the stack is currently locked by 1 lock(s)" in outs[1] and "pulumi cancel" in outs[1], outs[1]
     assert not any(k.startswith(".pulumi/locks/") for k in _state_objects())  # the winner released its lock
