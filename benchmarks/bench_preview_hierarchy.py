@@ -1,12 +1,22 @@
 """A no-change `pulumi preview` of a 20-CA hierarchy (the `PkiHierarchy` component: a root and 19 subordinates,
-60 dynamic resources) against 60 trivial dynamic resources of the same shape under a trivial component, with
-0 ms and 80 ms added before every AWS request (tests/support/faultproxy.py), runs alternating, medians of 5.
+60 dynamic resources) against trivial dynamic resources, with 0 ms and 80 ms added before every AWS request
+(tests/support/faultproxy.py), runs alternating, medians of 5. Two baselines, both under a trivial component:
 
-Target (issue 15): within 1.2x of the trivial resources at both latencies. Before the change every import read
-its CA (CSR, status, owner tag) at every preview: 60 reads in series, ~80 ms each against a real region.
+* same shape: the same 60 resources — names, parent, dependencies, every input and output as the hierarchy's
+  state holds them — whose provider does nothing (check and diff are the SDK's defaults). The ratio is what
+  pca-import adds: its imports, its checks, its component.
+* one property: 60 resources of one string each, in the same three-level dependency chains. The ratio adds the
+  SDK's own cost of carrying ~20 properties per resource.
+
+Target (issue 15): within 1.2x of trivial resources of the same shape at both latencies. Before the change every
+import read its CA (CSR, status, owner tag) at every preview: 60 reads in series, ~80 ms each against a real
+region. The package's bytecode is compiled first, as `pip install` does: a checkout with stale `.pyc` files
+compiles those modules again on every run.
 """
 from __future__ import annotations
 
+import compileall
+import json
 import os
 import subprocess
 import sys
@@ -31,7 +41,7 @@ from pca_import import CaSpec, PkiHierarchy
 cas = [CaSpec("root", "ROOT")] + [CaSpec(f"sub{{i}}", "SUBORDINATE", parent="root") for i in range({N - 1})]
 pulumi.export("cas", PkiHierarchy("bench", cas=cas).cas)
 '''
-TRIVIAL = f'''
+ONE_PROPERTY = f'''
 import pulumi
 from trivial_provider import Trivial
 class Shape(pulumi.ComponentResource):
@@ -44,7 +54,7 @@ class Shape(pulumi.ComponentResource):
         self.register_outputs({{}})
 Shape("bench")
 '''
-TRIVIAL_PROVIDER = '''
+ONE_PROPERTY_PROVIDER = '''
 import pulumi
 from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 class TrivialProvider(ResourceProvider):
@@ -55,9 +65,52 @@ class Trivial(Resource):
     def __init__(self, name, value, opts=None):
         super().__init__(TrivialProvider(), name, {"value": value}, opts)
 '''
+# The hierarchy's resources as its state holds them (shape.json), declared again with a provider that does nothing.
+SAME_SHAPE = '''
+import json
+import pulumi
+from same_shape_provider import Same
+class Shape(pulumi.ComponentResource):
+    def __init__(self, name, resources):
+        super().__init__("bench:index:Shape", name)
+        made = {}
+        for r in resources:
+            after = [made[d] for d in r["dependencies"] if d in made]
+            made[r["name"]] = Same(r["name"], r["props"], pulumi.ResourceOptions(parent=self, depends_on=after))
+        self.register_outputs({})
+Shape("bench", json.load(open("shape.json")))
+'''
+SAME_SHAPE_PROVIDER = '''
+import json
+from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+OUTPUTS = "{outputs}"
+class SameProvider(ResourceProvider):
+    def create(self, props):
+        return CreateResult("id-" + props["key"], {{**props, **json.load(open(OUTPUTS))[props["key"]]}})
+class Same(Resource):
+    def __init__(self, name, props, opts=None):
+        super().__init__(SameProvider(), name, {{**props, "key": name}}, opts)
+'''
+
+
+def same_shape(state: dict) -> tuple[list[dict], dict[str, dict]]:
+    """(resources in registration order with their inputs, each one's outputs) of a stack export's dynamic
+    resources; dependencies by name."""
+    resources, outputs = [], {}
+    for r in state["deployment"]["resources"]:
+        if not r.get("custom") or not r["type"].startswith("pulumi-python:dynamic"):
+            continue
+        name = r["urn"].rsplit("::", 1)[1]
+        inputs = {k: v for k, v in r.get("inputs", {}).items() if k != "__provider"}
+        outs = {k: v for k, v in r.get("outputs", {}).items() if k != "__provider"}
+        resources.append({"name": name, "dependencies": [d.rsplit("::", 1)[1] for d in r.get("dependencies", [])],
+                          "props": {**{k: None for k in outs}, **inputs}})
+        outputs[name] = outs
+    return resources, outputs
 
 
 def main() -> None:
+    compileall.compile_dir(str(REPO / "pca_import"), quiet=1)  # as `pip install` does
     bin_dir = engine_bin()
     emu = Emulator()
     proxy = FaultProxy(emu.url)
@@ -70,8 +123,6 @@ def main() -> None:
                    "PULUMI_CONFIG_PASSPHRASE": "bench", "PULUMI_SKIP_UPDATE_CHECK": "true",
                    "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
             (d / "state").mkdir()
-            a = project(d / "hierarchy", HIERARCHY, {})
-            b = project(d / "trivial", TRIVIAL, {"trivial_provider.py": TRIVIAL_PROVIDER})
 
             def run(p: Path, *args: str) -> float:
                 t0 = time.perf_counter()
@@ -81,24 +132,39 @@ def main() -> None:
                     raise SystemExit(r.stdout + r.stderr)
                 return time.perf_counter() - t0
 
-            for p in (a, b):
+            def up(p: Path) -> Path:
                 subprocess.run(["pulumi", "stack", "init", "bench", "--non-interactive"], cwd=p, env=env,
                                check=True, capture_output=True)
                 run(p, "up", "--yes", "--skip-preview")
+                return p
+
+            hierarchy = up(project(d / "hierarchy", HIERARCHY, {}))
+            state = json.loads(subprocess.run(["pulumi", "stack", "export", "--stack", "bench"], cwd=hierarchy,
+                                              env=env, check=True, capture_output=True, text=True).stdout)
+            resources, outputs = same_shape(state)
+            assert len(resources) == 3 * N, len(resources)
+            (d / "outputs.json").write_text(json.dumps(outputs))
+            same = up(project(d / "same", SAME_SHAPE, {
+                "shape.json": json.dumps(resources),
+                "same_shape_provider.py": SAME_SHAPE_PROVIDER.format(outputs=d / "outputs.json")}))
+            one = up(project(d / "one", ONE_PROPERTY, {"trivial_provider.py": ONE_PROPERTY_PROVIDER}))
+            projects = (hierarchy, same, one)
             for delay in (0.0, 0.08):
                 proxy.clear()
                 if delay:
                     proxy.always("*", f"delay:{delay}")
-                run(a, "preview", "--expect-no-changes"), run(b, "preview", "--expect-no-changes")  # warm
-                ta, tb = [], []
+                for p in projects:  # warm
+                    run(p, "preview", "--expect-no-changes")
+                times: dict[Path, list[float]] = {p: [] for p in projects}
                 emu.reset_calls()
                 for _ in range(RUNS):
-                    ta.append(run(a, "preview", "--expect-no-changes"))
-                    tb.append(run(b, "preview", "--expect-no-changes"))
+                    for p in projects:
+                        times[p].append(run(p, "preview", "--expect-no-changes"))
                 reads = sum(emu.calls().values()) / RUNS
-                ma, mb = sorted(ta)[RUNS // 2], sorted(tb)[RUNS // 2]
-                print(f"no-change preview, {N}-CA hierarchy vs {3 * N} trivial resources, +{delay * 1000:.0f} ms per "
-                      f"AWS request: {ma:.2f} s vs {mb:.2f} s = {ma / mb:.2f}x ({reads:.0f} AWS calls per preview)")
+                mh, ms, mo = (sorted(times[p])[RUNS // 2] for p in projects)
+                print(f"no-change preview, {N}-CA hierarchy, +{delay * 1000:.0f} ms per AWS request "
+                      f"({reads:.0f} AWS calls per preview): {mh:.2f} s; vs {3 * N} trivial resources of the same "
+                      f"shape {ms:.2f} s = {mh / ms:.2f}x; vs one property each {mo:.2f} s = {mh / mo:.2f}x")
     finally:
         proxy.close()
         emu.stop()

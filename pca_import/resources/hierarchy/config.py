@@ -2,25 +2,22 @@
 `pca-import:signs` (signer stack).
 
 Pure: config in, nodes out, or one `HierarchyError` that lists every mistake at once — by position, CA name
-and field, with the fix, never the value of a field that could hold a secret. Types and ranges are pydantic
-models (strict: `pathLength: true` is not 1, `validityDays: "365"` is not a number); what spans several CAs
-(parents, cycles, depth, path lengths) is checked after, on the validated nodes.
+and field, with the fix, never the value of a field that could hold a secret. Types and ranges are schemas
+(`core/schema.py`; strict: `pathLength: true` is not 1, `validityDays: "365"` is not a number); what spans
+several CAs (parents, cycles, depth, path lengths) is checked after, on the validated nodes.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Optional
-
-from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator,
-                      model_validator)
-from pydantic.alias_generators import to_camel
+from typing import Any, Optional
 
 from pca_import.core.validate import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, PROFILES
 from pca_import.core.pem import PRIVATE_KEY_LABELS
 from pca_import.core.spec import (ROLE_ARN_PATTERN, account_of, DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
                                   SUBJECT_MAX_LENGTHS)
 from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
+from pca_import.core.schema import Choice, Error, Field, Flag, Model, Text, Whole, camel
 from pca_import.core.x509build import KEY_ALGORITHMS
 from pca_import.errors import HierarchyError  # noqa: F401 (defined with the other errors)
 
@@ -56,101 +53,87 @@ class Node:
 
 # ---- the schema -----------------------------------------------------------------------------------------
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, frozen=True,
-                              hide_input_in_errors=True)
+def _supported(key_algorithm: str) -> Optional[str]:
+    return None if key_algorithm in KEY_ALGORITHMS else "is not supported by Private CA"
 
 
-def _text(max_length: int | None = None, pattern: str | None = None, min_length: int = 1):
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)]
+def _signer_fits_type(ca: dict) -> Optional[str]:
+    """What a CA's entry says about who signs it, taken together."""
+    account, arn, region = ca["account"], ca["arn"], ca["region"]
+    if (ca["certificate"] or ca["certificate_file"]) and ca["signer"] != "external":
+        return ("`certificate`/`certificateFile` supply an externally signed certificate: add `signer: external` "
+                "(a ROOT or a PCA-signed CA gets its certificate from Private CA)")
+    if (ca["certificate_chain"] or ca["chain_file"]) and not (ca["certificate"] or ca["certificate_file"]):
+        return "`certificateChain`/`chainFile` without `certificate`/`certificateFile`: give the signed certificate too"
+    if arn and account and account_of(account["role_arn"]) != account_of(arn):
+        return (f"`account.roleArn` is in account {account_of(account['role_arn'])}, not the account of `arn` (a CA "
+                "is reached through a role of its own account): correct one of them")
+    if arn and region and f":acm-pca:{region}:" not in arn:
+        return (f"`region` {region} is not the region of `arn` (a CA lives in the region its ARN names): remove "
+                "`region` or correct it")
+    if ca["type"] == "ROOT":
+        if ca["parent"] or ca["signer"] not in (None, "self"):
+            return "a ROOT signs itself: remove `parent`/`signer`"
+    elif bool(ca["parent"]) == (ca["signer"] == "external"):
+        return "a SUBORDINATE needs exactly one of `parent: <name of a CA above>` or `signer: external`"
+    elif ca["signer"] == "self":
+        return "only a ROOT signs itself: use `parent: <name of a CA above>` or `signer: external`"
+    return None
 
 
-class Subject(_Model):
-    """The CA's distinguished name; lengths are Private CA's (ASN1Subject)."""
-
-    common_name: _text(SUBJECT_MAX_LENGTHS["commonName"])
-    organization: Optional[_text(SUBJECT_MAX_LENGTHS["organization"])] = None
-    organizational_unit: Optional[_text(SUBJECT_MAX_LENGTHS["organizationalUnit"])] = None
-    country: Optional[_text(SUBJECT_MAX_LENGTHS["country"], r"^[A-Za-z]{2}$")] = None
-    state: Optional[_text(SUBJECT_MAX_LENGTHS["state"])] = None
-    locality: Optional[_text(SUBJECT_MAX_LENGTHS["locality"])] = None
+def _subject_field(name: str, pattern: Optional[str] = None, required: bool = False) -> Field:
+    """A subject attribute; lengths are Private CA's (ASN1Subject)."""
+    kind = Text(SUBJECT_MAX_LENGTHS[name], pattern)
+    return Field(re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(), kind, **({} if required else
+                                                                          {"default": None, "optional": True}))
 
 
-class Account(_Model):
-    """The CA's account when it is not the stack's own: a role assumed from the stack's credentials."""
+SUBJECT = Model("subject", (  # the CA's distinguished name
+    _subject_field("commonName", required=True), _subject_field("organization"),
+    _subject_field("organizationalUnit"), _subject_field("country", r"^[A-Za-z]{2}$"), _subject_field("state"),
+    _subject_field("locality")))
 
-    role_arn: _text(2048, ROLE_ARN_PATTERN)
-    external_id: Optional[_text(1224)] = None
-    session_name: Optional[_text(64, r"^[\w+=,.@-]{2,64}$")] = None
+ACCOUNT = Model("account", (  # the CA's account when it is not the stack's own: a role assumed from the stack's
+    Field("role_arn", Text(2048, ROLE_ARN_PATTERN)),                            # credentials
+    Field("external_id", Text(1224), None, optional=True),
+    Field("session_name", Text(64, r"^[\w+=,.@-]{2,64}$"), None, optional=True)))
 
-
-class CaConfig(_Model):
-    """One entry of `pca-import:hierarchy`."""
-
-    name: _text(63, NAME.pattern)
-    type: Literal["ROOT", "SUBORDINATE"]
-    subject: Optional[Subject] = None
-    key_algorithm: str = DEFAULT_KEY_ALGORITHM
-    parent: Optional[_text(63)] = None
-    signer: Optional[Literal["self", "pca", "external"]] = None
-    path_length: Optional[Annotated[int, Field(ge=0, le=3)]] = None
-    validity_days: Optional[Annotated[int, Field(ge=1, le=MAX_VALIDITY_DAYS)]] = None
-    arn: Optional[_text(None, ARN)] = None
-    certificate_file: Optional[_text()] = None
-    chain_file: Optional[_text()] = None
-    certificate: Optional[_text()] = None
-    certificate_chain: Optional[_text()] = None
-    on_delete: Literal["retain", "disable"] = "retain"
-    rule_profile: Literal[PROFILES] = DEFAULT_PROFILE  # type: ignore[valid-type]
-    expiry_warning_days: Annotated[int, Field(ge=0, le=MAX_WARNING_DAYS)] = DEFAULT_EXPIRY_WARNING_DAYS
-    renew_before_days: Optional[Annotated[int, Field(ge=0, le=MAX_VALIDITY_DAYS)]] = None
-    region: Optional[_text(40, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] = None
-    enabled: bool = True
-    account: Optional[Account] = None
-
-    @field_validator("type", mode="before")
-    @classmethod
-    def _upper(cls, v: Any) -> Any:
-        return v.upper() if isinstance(v, str) else v
-
-    @field_validator("key_algorithm")
-    @classmethod
-    def _supported(cls, v: str) -> str:
-        if v not in KEY_ALGORITHMS:
-            raise ValueError("is not supported by Private CA")
-        return v
-
-    @model_validator(mode="after")
-    def _signer_fits_type(self) -> "CaConfig":
-        if (self.certificate or self.certificate_file) and self.signer != "external":
-            raise ValueError("`certificate`/`certificateFile` supply an externally signed certificate: add "
-                             "`signer: external` (a ROOT or a PCA-signed CA gets its certificate from Private CA)")
-        if (self.certificate_chain or self.chain_file) and not (self.certificate or self.certificate_file):
-            raise ValueError("`certificateChain`/`chainFile` without `certificate`/`certificateFile`: give the "
-                             "signed certificate too")
-        if self.arn and self.account and account_of(self.account.role_arn) != account_of(self.arn):
-            raise ValueError(f"`account.roleArn` is in account {account_of(self.account.role_arn)}, not the account "
-                             "of `arn` (a CA is reached through a role of its own account): correct one of them")
-        if self.arn and self.region and f":acm-pca:{self.region}:" not in self.arn:
-            raise ValueError(f"`region` {self.region} is not the region of `arn` (a CA lives in the region its ARN "
-                             "names): remove `region` or correct it")
-        if self.type == "ROOT":
-            if self.parent or self.signer not in (None, "self"):
-                raise ValueError("a ROOT signs itself: remove `parent`/`signer`")
-        elif bool(self.parent) == (self.signer == "external"):
-            raise ValueError("a SUBORDINATE needs exactly one of `parent: <name of a CA above>` or "
-                             "`signer: external`")
-        elif self.signer == "self":
-            raise ValueError("only a ROOT signs itself: use `parent: <name of a CA above>` or `signer: external`")
-        return self
+CA_CONFIG = Model("CA", (  # one entry of `pca-import:hierarchy`
+    Field("name", Text(63, NAME.pattern)),
+    Field("type", Choice(("ROOT", "SUBORDINATE"), upper=True)),
+    Field("subject", SUBJECT, None, optional=True),
+    Field("key_algorithm", Text(min_length=0), DEFAULT_KEY_ALGORITHM, rule=_supported),
+    Field("parent", Text(63), None, optional=True),
+    Field("signer", Choice(("self", "pca", "external")), None, optional=True),
+    Field("path_length", Whole(0, 3), None, optional=True),
+    Field("validity_days", Whole(1, MAX_VALIDITY_DAYS), None, optional=True),
+    Field("arn", Text(None, ARN), None, optional=True),
+    Field("certificate_file", Text(), None, optional=True),
+    Field("chain_file", Text(), None, optional=True),
+    Field("certificate", Text(), None, optional=True),
+    Field("certificate_chain", Text(), None, optional=True),
+    Field("on_delete", Choice(("retain", "disable")), "retain"),
+    Field("rule_profile", Choice(tuple(PROFILES)), DEFAULT_PROFILE),
+    Field("expiry_warning_days", Whole(0, MAX_WARNING_DAYS), DEFAULT_EXPIRY_WARNING_DAYS),
+    Field("renew_before_days", Whole(0, MAX_VALIDITY_DAYS), None, optional=True),
+    Field("region", Text(40, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"), None, optional=True),
+    Field("enabled", Flag(), True),
+    Field("account", ACCOUNT, None, optional=True),
+), rules=(_signer_fits_type,))
 
 
-class SignConfig(_Model):
+@dataclass(frozen=True)
+class Signing:
     """One entry of the signer stack's `pca-import:signs`."""
+    validity_days: int = DEFAULT_VALIDITY_DAYS["SUBORDINATE"]
+    path_length: Optional[int] = None
+    renewal: int = 0
 
-    validity_days: Annotated[int, Field(ge=1, le=MAX_VALIDITY_DAYS)] = DEFAULT_VALIDITY_DAYS["SUBORDINATE"]
-    path_length: Optional[Annotated[int, Field(ge=0, le=MAX_DEPTH - 2)]] = None
-    renewal: Annotated[int, Field(ge=0)] = 0
+
+SIGN_CONFIG = Model("signing", (
+    Field("validity_days", Whole(1, MAX_VALIDITY_DAYS), Signing.validity_days),
+    Field("path_length", Whole(0, MAX_DEPTH - 2), None, optional=True),
+    Field("renewal", Whole(0), 0)))
 
 
 # ---- what a person reads when a field is wrong ---------------------------------------------------------
@@ -225,27 +208,27 @@ def _where(prefix: str, name: str | None) -> str:
     return prefix + (f" ({name})" if name else "")
 
 
-def _render(prefix: str, name: str | None, raw: Any, exc: ValidationError, allowed: list[str]) -> list[str]:
+def _render(prefix: str, name: str | None, raw: Any, errors: list[Error], model: Model) -> list[str]:
     lines = []
-    for err in exc.errors(include_url=False, include_input=False):
-        loc = [str(p) for p in err["loc"]]
+    for err in errors:
+        loc = [str(p) for p in err.loc]
         where = _where(prefix, name) + "".join(f".{p}" for p in loc)
-        if not loc and err["type"] in _PROBLEM:  # the entry itself has the wrong type
-            lines.append(f"{where}: {_PROBLEM[err['type']]} ({_got(raw)})")
+        if not loc and err.kind in _PROBLEM:  # the entry itself has the wrong type
+            lines.append(f"{where}: {_PROBLEM[err.kind]} ({_got(raw)})")
             continue
         if not loc:  # a check across fields of this entry
-            lines.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+            lines.append(f"{where}: {err.message}")
             continue
         value: Any = raw
-        for p in err["loc"]:
+        for p in err.loc:
             value = value.get(p) if isinstance(value, dict) else None
-        if err["type"] == "extra_forbidden":
-            nested = {"subject": Subject, "account": Account}.get(str(loc[0]))
-            fields = allowed if len(loc) == 1 or nested is None else [to_camel(f) for f in nested.model_fields]
+        if err.kind == "extra_forbidden":
+            nested = {"subject": SUBJECT, "account": ACCOUNT}.get(loc[0]) if model is CA_CONFIG else None
+            fields = model.keys if len(loc) == 1 or nested is None else nested.keys
             lines.append(f"{where}: unknown field: allowed are {', '.join(fields)}")
             continue
-        problem = _PROBLEM.get(err["type"]) or err["msg"].removeprefix("Value error, ")
-        got = "" if err["type"] == "missing" else f" ({_got(value)})"
+        problem = _PROBLEM.get(err.kind) or err.message
+        got = "" if err.kind == "missing" else f" ({_got(value)})"
         fix = _fix(loc[-1])
         lines.append(f"{where}: {problem}{got}" + (f": use {fix}" if fix else ""))
     return lines
@@ -304,7 +287,6 @@ def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
     if secrets:  # nothing else is checked: the fix is to take the key out first
         raise HierarchyError(secrets)
     problems: list[str] = []
-    allowed = [to_camel(f) for f in CaConfig.model_fields]
     nodes: dict[str, Node] = {}
     positions: dict[str, int] = {}
     links: list[tuple[int, str | None, str]] = []  # (position, name, parent) of every entry, valid or not
@@ -316,26 +298,25 @@ def parse_hierarchy(raw: Any, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS
         name = _valid_name(item)
         if isinstance(item.get("parent"), str) and item["parent"]:
             links.append((i, name, item["parent"]))
-        try:
-            ca = CaConfig.model_validate(item)
-        except ValidationError as exc:
-            problems += _render(prefix, name, item, exc, allowed)
+        ca, errors = CA_CONFIG.validate(item)
+        if ca is None:
+            problems += _render(prefix, name, item, errors, CA_CONFIG)
             if name:
                 positions.setdefault(name, i)
             continue
-        if ca.name in positions:
-            problems.append(f"{_where(prefix, ca.name)}: this name is used twice: names must be unique")
+        if ca["name"] in positions:
+            problems.append(f"{_where(prefix, ca['name'])}: this name is used twice: names must be unique")
             continue
-        positions[ca.name] = i
+        positions[ca["name"]] = i
         node = _node(ca, renew_before_days)
         if node.signer != "external" and node.renew_before_days >= node.validity_days:
-            own = "renewBeforeDays" if ca.renew_before_days is not None else "pca-import:renewBeforeDays (default)"
-            problems.append(f"{_where(prefix, ca.name)}.renewBeforeDays: {own} {node.renew_before_days} is not "
+            own = "renewBeforeDays" if ca["renew_before_days"] is not None else "pca-import:renewBeforeDays (default)"
+            problems.append(f"{_where(prefix, ca['name'])}.renewBeforeDays: {own} {node.renew_before_days} is not "
                             f"shorter than validityDays {node.validity_days}: every certificate would be due at "
                             "once (a renewal at every `up`): use fewer days than the validity, e.g. "
                             f"`renewBeforeDays: {max(node.validity_days // 10, 1) if node.validity_days > 1 else 0}`")
             continue
-        nodes[ca.name] = node
+        nodes[ca["name"]] = node
     problems += _check_links(nodes, positions, links, where)
     if problems:
         raise HierarchyError(problems)
@@ -361,18 +342,18 @@ def _valid_name(item: Any) -> str | None:
     return name if isinstance(name, str) and NAME.match(name) else None
 
 
-def _node(ca: CaConfig, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> Node:
-    subject = ca.subject.model_dump(by_alias=True, exclude_none=True) if ca.subject else {"commonName": ca.name}
-    signer = "self" if ca.type == "ROOT" else ("external" if ca.signer == "external" else "pca")
-    return Node(name=ca.name, type=ca.type, subject=subject, key_algorithm=ca.key_algorithm, parent=ca.parent,
-                signer=signer, path_length=ca.path_length,
-                validity_days=ca.validity_days or DEFAULT_VALIDITY_DAYS[ca.type], arn=ca.arn,
-                certificate_file=ca.certificate_file, chain_file=ca.chain_file, certificate=ca.certificate,
-                certificate_chain=ca.certificate_chain, on_delete=ca.on_delete, rule_profile=ca.rule_profile,
-                expiry_warning_days=ca.expiry_warning_days,
-                renew_before_days=renew_before_days if ca.renew_before_days is None else ca.renew_before_days,
-                region=ca.region, enabled=ca.enabled,
-                account=ca.account.model_dump(exclude_none=True) if ca.account else None)
+def _node(ca: dict, renew_before_days: int = DEFAULT_RENEW_BEFORE_DAYS) -> Node:
+    """A valid entry (CA_CONFIG's values) as a node; the subject keyed as in config, the account by field name."""
+    subject = ({camel(k): v for k, v in ca["subject"].items() if v is not None} if ca["subject"]
+               else {"commonName": ca["name"]})
+    account = {k: v for k, v in ca["account"].items() if v is not None} if ca["account"] else None
+    signer = "self" if ca["type"] == "ROOT" else ("external" if ca["signer"] == "external" else "pca")
+    fields = ("name", "type", "key_algorithm", "parent", "path_length", "arn", "certificate_file", "chain_file",
+              "certificate", "certificate_chain", "on_delete", "rule_profile", "expiry_warning_days", "region",
+              "enabled")
+    return Node(**{k: ca[k] for k in fields}, subject=subject, signer=signer, account=account,
+                validity_days=ca["validity_days"] or DEFAULT_VALIDITY_DAYS[ca["type"]],
+                renew_before_days=renew_before_days if ca["renew_before_days"] is None else ca["renew_before_days"])
 
 
 def _check_links(nodes: dict[str, Node], positions: dict[str, int],
@@ -448,7 +429,7 @@ def _ordered(nodes: dict[str, Node]) -> list[Node]:
 
 # ---- pca-import:signs (signer stack) ----------------------------------------------------------------------
 
-def parse_signs(raw: Any) -> dict[str, SignConfig]:
+def parse_signs(raw: Any) -> dict[str, Signing]:
     """Validate the signer stack's `pca-import:signs` ({ca name: {validityDays, pathLength, renewal}})."""
     if raw is None:
         return {}
@@ -459,13 +440,13 @@ def parse_signs(raw: Any) -> dict[str, SignConfig]:
     if secrets:
         raise HierarchyError(secrets)
     problems, out = [], {}
-    allowed = [to_camel(f) for f in SignConfig.model_fields]
     for name, item in raw.items():
         prefix = f"pca-import:signs.{name}"
-        try:
-            out[name] = SignConfig.model_validate({} if item is None else item)
-        except ValidationError as exc:
-            problems += _render(prefix, None, item, exc, allowed)
+        values, errors = SIGN_CONFIG.validate({} if item is None else item)
+        if values is None:
+            problems += _render(prefix, None, item, errors, SIGN_CONFIG)
+        else:
+            out[name] = Signing(**values)
     if problems:
         raise HierarchyError(problems)
     return out
