@@ -1,6 +1,6 @@
 """A no-change `pulumi preview` of a 20-CA hierarchy (the `PkiHierarchy` component: a root and 19 subordinates,
 60 dynamic resources) against trivial dynamic resources, with 0 ms and 80 ms added before every AWS request
-(tests/support/faultproxy.py), runs alternating, medians of 5. Two baselines, both under a trivial component:
+(tests/support/faultproxy.py), runs alternating, medians of 9. Two baselines, both under a trivial component:
 
 * same shape: the same 60 resources — names, parent, dependencies, every input and output as the hierarchy's
   state holds them — whose provider does nothing (check and diff are the SDK's defaults). The ratio is what
@@ -34,7 +34,7 @@ from faultproxy import FaultProxy  # noqa: E402
 from pca_import.devtools.local_pulumi import Emulator, engine_bin  # noqa: E402
 
 N = 20
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 HIERARCHY = f'''
 import pulumi
 from pca_import import CaSpec, PkiHierarchy

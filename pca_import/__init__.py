@@ -11,14 +11,21 @@ __all__ = ["validate_import", "catalogue", "canonical_pem", "Finding", "Report",
            "CaCertificateImport", "CaCertificateImportArgs", "PkiHierarchy", "PkiHierarchyArgs", "CaSpec",
            "ExternalSignature"]
 _COMPONENT = ("PkiHierarchy", "PkiHierarchyArgs", "CaSpec", "ExternalSignature")
-try:  # one version, the package's own metadata (pyproject.toml)
-    from importlib.metadata import version as _version
-    __version__ = _version("pca-import")
-except Exception:  # noqa: BLE001 - running from a checkout that was never installed
-    __version__ = "0+unknown"
+
+
+def _package_version() -> str:
+    """One version, the package's own metadata (pyproject.toml); read on first use (importlib.metadata costs
+    a few ms in every program and provider process)."""
+    try:
+        from importlib.metadata import version
+        return version("pca-import")
+    except Exception:  # noqa: BLE001 - running from a checkout that was never installed
+        return "0+unknown"
 
 
 def __getattr__(name: str):
+    if name == "__version__":
+        return _package_version()
     if name in ("CaCertificateImport", "CaCertificateImportArgs"):
         from pca_import.resources import resource
         return getattr(resource, name)

@@ -4,7 +4,6 @@ local emulator): a Private CA and a CA certificate issued by a Private CA parent
 Against real AWS with the plugin available, the hierarchy uses pulumi-aws (`aws.acmpca.CertificateAuthority`,
 `aws.acmpca.Certificate`) instead; see `hierarchy.py`.
 """
-from __future__ import annotations
 
 from typing import Optional
 

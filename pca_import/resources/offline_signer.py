@@ -8,7 +8,6 @@ and the fix. Changing `renewal` (or the CSR) signs again: same key, new certific
 renews in place. With `renew_before_days` (the PKI stack's window, read from its `cas` export) it also signs
 again by itself once the certificate it holds is within that window (an update: same CSR, same key).
 """
-from __future__ import annotations
 
 import os
 from typing import Optional

@@ -6,7 +6,6 @@ only its public key is read, and each signature is one `C_Sign` with CKM_RSA_PKC
 or CKM_ECDSA over the digest (EC, whose raw r||s is DER-encoded here). The PIN comes from
 `PCA_IMPORT_PKCS11_PIN` or the URI's `pin-source` file, never from config; no message holds it.
 """
-from __future__ import annotations
 
 import os
 import threading

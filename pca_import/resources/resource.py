@@ -3,7 +3,6 @@
 Warnings from the rule engine are shown with `pulumi.log.warn` at preview, where a person sees them
 (a dynamic provider cannot log); errors fail the preview through the provider's check.
 """
-from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional

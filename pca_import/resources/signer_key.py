@@ -17,7 +17,6 @@ its inputs (see README, "The signer key"). An encrypted key is opened with `PCA_
 
 Every problem is a `SignerKeyError` naming the source and the fix; no message ever holds key material.
 """
-from __future__ import annotations
 
 import os
 from dataclasses import dataclass

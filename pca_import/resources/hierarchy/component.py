@@ -18,7 +18,6 @@ Outputs: `cas` (per CA: arn, type, status, csr, serial, not_before, not_after, s
 region, renew_before_days, enabled (the declared state), renewal_due, complete_chain — what `pca-import tree --cas-json` reads) and
 `external_csrs` (the CSRs waiting for an external signature, by CA name).
 """
-from __future__ import annotations
 
 import dataclasses
 import os
@@ -200,8 +199,8 @@ class PkiHierarchy(pulumi.ComponentResource):
         except ActionableError as exc:
             raise pulumi.RunError(f"pca-import: {exc}") from None
         self.ca_outputs: dict[str, dict[str, Any]] = results  # per CA, each value an Output or a plain value
-        self.cas = pulumi.Output.from_input(results)
-        self.external_csrs = pulumi.Output.from_input(csrs)
+        self.cas = _one_output(results)
+        self.external_csrs = _one_output(csrs)
         self.register_outputs({"cas": self.cas, "external_csrs": self.external_csrs})
 
     def child(self, ca: str, kind: str, ours: bool = True) -> tuple[str, pulumi.ResourceOptions]:
@@ -213,6 +212,24 @@ class PkiHierarchy(pulumi.ComponentResource):
             aliases.append(pulumi.Alias(name=name, type_=LEGACY_TYPE if ours else None,
                                         parent=pulumi.ROOT_STACK_RESOURCE))
         return name, pulumi.ResourceOptions(parent=self, aliases=aliases)
+
+
+def _one_output(mapping: dict[str, Any]) -> pulumi.Output:
+    """A map (of per-CA maps) whose values may be Outputs, as one Output joined once. (`Output.from_input` makes
+    an Output of every plain value and of every level: hundreds of tasks the SDK polls until the program ends.)"""
+    slots = [(key, inner, value) for key, entry in mapping.items()
+             for inner, value in (entry.items() if isinstance(entry, dict) else [(None, entry)])
+             if isinstance(value, pulumi.Output)]
+
+    def assemble(values: list[Any]) -> dict[str, Any]:
+        out = {key: dict(entry) if isinstance(entry, dict) else entry for key, entry in mapping.items()}
+        for (key, inner, _), value in zip(slots, values):
+            if inner is None:
+                out[key] = value
+            else:
+                out[key][inner] = value
+        return out
+    return pulumi.Output.all(*[value for _, _, value in slots]).apply(assemble)
 
 
 def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) -> tuple[dict, dict]:
