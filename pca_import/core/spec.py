@@ -22,6 +22,7 @@ NO_CERTIFICATE_STATUSES = ("PENDING_CERTIFICATE", "CREATING", "FAILED", "DELETED
 
 # ---- CA types, keys, signing algorithms, templates ------------------------------------------------
 CA_TYPES = ("ROOT", "SUBORDINATE")
+DEFAULT_KEY_ALGORITHM = "EC_prime256v1"  # pca-import's choice for a CA that names none
 KEY_ALGORITHMS = ("RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1",
                   "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "SM2")
 SIGNING_ALGORITHMS = {  # key family -> what a CA of that family may issue with

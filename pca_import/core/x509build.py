@@ -44,7 +44,7 @@ AWS_SUBJECT_KEYS = {"commonName": "CommonName", "organization": "Organization",
                     "locality": "Locality"}
 
 
-def new_key(algorithm: str = "EC_prime256v1"):
+def new_key(algorithm: str = spec.DEFAULT_KEY_ALGORITHM):
     """A fresh private key for one of Private CA's key algorithms."""
     try:
         return _KEY_GENERATORS[algorithm]()
@@ -98,7 +98,7 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
                       ca: bool | None = True, path_length: int | None = None, bc_critical: bool = True,
                       key_usage: bool | None = True, key_usage_critical: bool = True,
                       not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
-                      days: int = 3650, serial: int | None = None, signing_hash: str | None = None,
+                      days: int = spec.DEFAULT_VALIDITY_DAYS["ROOT"], serial: int | None = None, signing_hash: str | None = None,
                       rsa_pss: bool = False, issuer_public_key=None, ski_critical: bool = False,
                       aki_critical: bool = False,
                       extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()) -> x509.Certificate:
@@ -137,7 +137,7 @@ def build_certificate(public_key, subject: x509.Name, issuer: x509.Name, signing
 
 
 def sign_csr(csr: x509.CertificateSigningRequest, issuer_cert: x509.Certificate | None, issuer_key, *,
-             path_length: int | None = None, days: int = 3650, not_after: dt.datetime | None = None,
+             path_length: int | None = None, days: int = spec.DEFAULT_VALIDITY_DAYS["ROOT"], not_after: dt.datetime | None = None,
              signing_hash: str | None = None) -> x509.Certificate:
     """Sign a CA's CSR as a CA certificate (self-signed when `issuer_cert` is None)."""
     issuer_name = issuer_cert.subject if issuer_cert is not None else csr.subject

@@ -169,3 +169,37 @@ def test_the_package_imports_no_validation_framework():
     pydantic import (~0.13 s of every preview) and the `pulumi` extra does not install it."""
     for name, f in _package_modules().items():
         assert not any(imp.split(".")[0] == "pydantic" for imp in _imports(f)), f"{name} imports pydantic"
+
+
+# Facts that are stated once; a literal copy elsewhere in the package is the drift issue 14 removed. Where a
+# module translates between a fact and another vocabulary (an OID or curve to a key-algorithm name, a name to a
+# key generator), that table is the one allowed second place, named here.
+STATED_ONCE = {
+    5055: {"pca_import.aws.emulator"},                                       # the emulator's default port
+    36500: {"pca_import.core.spec"},                                         # the longest validity / warning
+    "arn:aws:acm-pca:::template/": {"pca_import.core.spec"},                 # the template ARN prefix
+    **{name: {"pca_import.core.spec"} for name in
+       ("SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA", "SHA256WITHECDSA", "SHA384WITHECDSA",
+        "SHA512WITHECDSA", "SHA256WITHRSA_PSS")},                            # signing algorithms
+    **{name: {"pca_import.core.spec", "pca_import.core.keys", "pca_import.core.x509build"} for name in
+       ("EC_prime256v1", "EC_secp384r1", "EC_secp521r1")},                  # key algorithms
+    # RSA names are also KMS KeySpec values (aws/kms.py: which KMS keys can sign, KMS's own vocabulary)
+    **{name: {"pca_import.core.spec", "pca_import.core.keys", "pca_import.core.x509build", "pca_import.aws.kms"}
+       for name in ("RSA_2048", "RSA_3072", "RSA_4096")},
+}
+
+
+def test_facts_are_not_restated_as_literals():
+    found: dict[object, set[str]] = {fact: set() for fact in STATED_ONCE}
+    for name, f in _package_modules().items():
+        tree = ast.parse(f.read_text())
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and id(node) not in docstrings and not isinstance(node.value, bool):
+                if node.value in found:
+                    found[node.value].add(name)
+    restated = {fact: sorted(where - STATED_ONCE[fact]) for fact, where in found.items() if where - STATED_ONCE[fact]}
+    assert not restated, f"restated outside their one place (read them from there): {restated}"
+    assert all(found[fact] for fact in STATED_ONCE), "a fact this test guards is no longer stated at all"

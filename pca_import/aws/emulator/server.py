@@ -45,18 +45,16 @@ from pca_import.aws.emulator import DEFAULT_HOST, DEFAULT_PORT, add_arguments, p
 from pca_import.aws.emulator.request_model import CONTENT_TYPE, TARGET_PREFIX, RequestError, service_model, validate_request
 from pca_import.core.validate import validate_import
 from pca_import.core.facts import spki_der
-from pca_import.core.spec import FIRST_IMPORT_STATUSES, RENEWAL_STATUSES, ROOT_TEMPLATE, SUBORDINATE_TEMPLATES, allowed_signing_algorithms
+from pca_import.core.spec import (FIRST_IMPORT_STATUSES, RENEWAL_STATUSES, ROOT_TEMPLATE, SIGNING_ALGORITHMS,
+                                  SUBORDINATE_TEMPLATES, allowed_signing_algorithms, signing_hash_name)
 from pca_import.core.rules.registry import BY_CODE
 from pca_import.core.x509build import KEY_ALGORITHMS, build_certificate, make_csr, new_key
 
 SUB_TEMPLATES = {arn: n for n, arn in SUBORDINATE_TEMPLATES.items()}
 # SigningAlgorithm -> (hash, RSASSA-PSS) as the emulator signs with it; ML-DSA signs without a separate hash
-SIGNING = {"SHA256WITHRSA": ("SHA256", False), "SHA384WITHRSA": ("SHA384", False),
-           "SHA512WITHRSA": ("SHA512", False), "SHA256WITHRSA_PSS": ("SHA256", True),
-           "SHA384WITHRSA_PSS": ("SHA384", True), "SHA512WITHRSA_PSS": ("SHA512", True),
-           "SHA256WITHECDSA": ("SHA256", False), "SHA384WITHECDSA": ("SHA384", False),
-           "SHA512WITHECDSA": ("SHA512", False),
-           "ML_DSA_44": (None, False), "ML_DSA_65": (None, False), "ML_DSA_87": (None, False)}
+# (SM2: cryptography cannot sign with it, so the emulator offers none)
+SIGNING = {algorithm: (signing_hash_name(algorithm), algorithm.endswith("_PSS"))
+           for family, algorithms in SIGNING_ALGORITHMS.items() if family != "SM2" for algorithm in algorithms}
 AWS_MESSAGE = {"MalformedCertificateException": "One or more fields in the certificate are invalid.",
                "CertificateMismatchException": "The certificate authority certificate you are importing does not "
                                                "comply with conditions specified in the certificate that signed it.",

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from pca_import.core.validate import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, PROFILES
 from pca_import.core.pem import PRIVATE_KEY_LABELS
-from pca_import.core.spec import (ROLE_ARN_PATTERN, account_of, DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
+from pca_import.core.spec import (DEFAULT_KEY_ALGORITHM, ROLE_ARN_PATTERN, account_of, DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
                                   SUBJECT_MAX_LENGTHS)
 from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
 from pca_import.core.schema import Choice, Error, Field, Flag, Model, Text, Whole, camel
@@ -23,7 +23,6 @@ from pca_import.errors import HierarchyError  # noqa: F401 (defined with the oth
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 ARN = r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[A-Za-z0-9-]+$"
-DEFAULT_KEY_ALGORITHM = "EC_prime256v1"
 
 
 @dataclass
