@@ -122,6 +122,18 @@ def _check_region(region: str | None, source: str) -> str | None:
     return region
 
 
+def configured_endpoint(service: str, env=None) -> tuple[str | None, str]:
+    """(endpoint URL or None, the variable it came from) for a service as the AWS SDKs read it:
+    `AWS_ENDPOINT_URL_<SERVICE>` (e.g. ACM_PCA, STS, KMS), else `AWS_ENDPOINT_URL`; none when
+    `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`. The one place pca-import looks an endpoint up."""
+    env = os.environ if env is None else env
+    own = f"AWS_ENDPOINT_URL_{service}"
+    source = own if env.get(own) else "AWS_ENDPOINT_URL"
+    if str(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")).lower() == "true":
+        return None, source
+    return env.get(own) or env.get("AWS_ENDPOINT_URL") or None, source
+
+
 def _check_endpoint(url: str | None, source: str) -> str | None:
     """A malformed endpoint URL named with its variable and the fix (botocore's own message names neither)."""
     if url is None:
@@ -194,7 +206,7 @@ class Settings:
         """Explicit values (the stack's aws:region, aws:profile, pca-import:awsTimeoutSeconds,
         pca-import:awsMaxAttempts) win over the environment. Raises AwsError for a malformed number."""
         env = os.environ
-        source = "AWS_ENDPOINT_URL_ACM_PCA" if env.get("AWS_ENDPOINT_URL_ACM_PCA") else "AWS_ENDPOINT_URL"
+        endpoint, source = configured_endpoint("ACM_PCA", env)
         t = _number(timeout, "pca-import:awsTimeoutSeconds", float, 1, 3600)
         if t is None:
             t = _number(env.get("PCA_IMPORT_AWS_TIMEOUT"), "PCA_IMPORT_AWS_TIMEOUT", float, 1, 3600)
@@ -202,9 +214,6 @@ class Settings:
         if a is None:
             a = _number(env.get("PCA_IMPORT_AWS_MAX_ATTEMPTS"), "PCA_IMPORT_AWS_MAX_ATTEMPTS", int, 1, 10)
         region_source = ("aws:region" if region else "AWS_REGION" if env.get("AWS_REGION") else "AWS_DEFAULT_REGION")
-        endpoint = env.get("AWS_ENDPOINT_URL_ACM_PCA") or env.get("AWS_ENDPOINT_URL") or None
-        if str(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")).lower() == "true":
-            endpoint = None  # as the AWS SDKs do
         return cls(region=_check_region(region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
                                         region_source),
                    profile=profile or env.get("AWS_PROFILE") or None,
@@ -441,9 +450,7 @@ class PrivateCa:
         kwargs: dict[str, Any] = {"RoleArn": role.role_arn, "RoleSessionName": role.session_name}
         if role.external_id:
             kwargs["ExternalId"] = role.external_id
-        endpoint = None if str(os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")).lower() == "true" else (
-            os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or None)
-        sts = session.client("sts", endpoint_url=endpoint,
+        sts = session.client("sts", endpoint_url=configured_endpoint("STS")[0],
                              config=Config(retries={"mode": "standard", "total_max_attempts": s.read_attempts()},
                                            connect_timeout=connect, read_timeout=read))
 

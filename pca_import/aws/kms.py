@@ -13,6 +13,7 @@ import threading
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from pca_import.aws.client import configured_endpoint
 from pca_import.core.key_uri import KmsKeyUri
 from pca_import.errors import AwsError, MissingExtra
 
@@ -33,13 +34,13 @@ def _client(uri: KmsKeyUri):
         raise MissingExtra("aws", exc.name or "boto3", "signing with an AWS KMS key") from None
     region = uri.region or _region_of(uri.key_id) or os.environ.get("AWS_REGION") or \
         os.environ.get("AWS_DEFAULT_REGION")
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_KMS") or os.environ.get("AWS_ENDPOINT_URL")  # boto3 reads them
+    endpoint = configured_endpoint("KMS")[0]
     key = (uri.profile, region, endpoint)
     with _LOCK:
         if key not in _CLIENTS:
             try:
                 session = boto3.session.Session(profile_name=uri.profile, region_name=region)
-                _CLIENTS[key] = session.client("kms", config=Config(
+                _CLIENTS[key] = session.client("kms", endpoint_url=endpoint, config=Config(
                     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=20))
             except Exception as exc:
                 raise AwsError(f"{uri.describe()}: cannot create a KMS client ({type(exc).__name__}: {exc}): set "

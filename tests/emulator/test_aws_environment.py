@@ -138,3 +138,13 @@ def test_ignore_configured_endpoint_urls_is_honoured(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5055")
     monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
     assert Settings.from_environment(region="us-east-1").endpoint_url is None
+
+
+def test_each_service_reads_its_own_endpoint_variable_first():
+    """Private CA, STS and KMS look their endpoint up the one way the AWS SDKs do."""
+    from pca_import.aws.client import configured_endpoint
+    env = {"AWS_ENDPOINT_URL": "http://generic:1", "AWS_ENDPOINT_URL_KMS": "http://kms:2"}
+    assert configured_endpoint("KMS", env) == ("http://kms:2", "AWS_ENDPOINT_URL_KMS")
+    assert configured_endpoint("STS", env) == ("http://generic:1", "AWS_ENDPOINT_URL")
+    assert configured_endpoint("ACM_PCA", {}) == (None, "AWS_ENDPOINT_URL")
+    assert configured_endpoint("KMS", {**env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE"})[0] is None
