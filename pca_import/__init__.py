@@ -3,6 +3,8 @@
 The core (`validate_import`, `Report`, `Finding`) is pure and light. The Pulumi resource
 (`CaCertificateImport`) is loaded on first use so the CLI's `validate` never imports pulumi or boto3.
 """
+import functools
+
 from pca_import.core.validate import catalogue, validate_import
 from pca_import.core.pem import canonical_pem
 from pca_import.core.report import Finding, Report
@@ -13,6 +15,7 @@ __all__ = ["validate_import", "catalogue", "canonical_pem", "Finding", "Report",
 _COMPONENT = ("PkiHierarchy", "PkiHierarchyArgs", "CaSpec", "ExternalSignature")
 
 
+@functools.cache
 def _package_version() -> str:
     """One version, the package's own metadata (pyproject.toml); read on first use (importlib.metadata costs
     a few ms in every program and provider process)."""

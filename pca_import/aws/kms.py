@@ -34,13 +34,12 @@ def _client(uri: KmsKeyUri):
         raise MissingExtra("aws", exc.name or "boto3", "signing with an AWS KMS key") from None
     region = uri.region or _region_of(uri.key_id) or os.environ.get("AWS_REGION") or \
         os.environ.get("AWS_DEFAULT_REGION")
-    endpoint = configured_endpoint("KMS")[0]
-    key = (uri.profile, region, endpoint)
+    key = (uri.profile, region, configured_endpoint("KMS")[0])  # one client per endpoint
     with _LOCK:
         if key not in _CLIENTS:
             try:
                 session = boto3.session.Session(profile_name=uri.profile, region_name=region)
-                _CLIENTS[key] = session.client("kms", endpoint_url=endpoint, config=Config(
+                _CLIENTS[key] = session.client("kms", config=Config(  # boto3 reads the endpoint itself
                     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=20))
             except Exception as exc:
                 raise AwsError(f"{uri.describe()}: cannot create a KMS client ({type(exc).__name__}: {exc}): set "

@@ -24,7 +24,7 @@ def camel(name: str) -> str:
 @dataclass(frozen=True)
 class Error:
     loc: tuple[Any, ...]  # keys from the top; () for the mapping itself
-    kind: str             # string_type, int_type, bool_type, model_type, literal_error, missing, extra_forbidden,
+    kind: str             # string_type, string_unicode, int_type, bool_type, model_type, literal_error, missing, extra_forbidden,
     #                       string_too_short, string_too_long, string_pattern_mismatch, greater_than_equal,
     #                       less_than_equal, value_error (a rule of the field or the model: `message` says it)
     message: str = ""
@@ -39,6 +39,10 @@ class Text:
     def check(self, value: Any) -> tuple[Any, Optional[str]]:
         if not isinstance(value, str):
             return None, "string_type"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # an unpaired surrogate (e.g. a file name decoded with surrogateescape)
+            return None, "string_unicode"
         if len(value) < self.min_length:
             return None, "string_too_short"
         if self.max_length is not None and len(value) > self.max_length:

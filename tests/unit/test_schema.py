@@ -52,3 +52,9 @@ def test_keys_are_the_camel_case_field_names():
     assert [camel(n) for n in ("validity_days", "name", "organizational_unit")] == [
         "validityDays", "name", "organizationalUnit"]
     assert OUTER.keys == ["name", "kind", "days", "on", "inner", "algo"]
+
+
+def test_text_that_cannot_be_encoded_is_refused_here_not_later():
+    """An unpaired surrogate (a file name decoded with surrogateescape) would fail later with a traceback in
+    protobuf or x509; the schema names it."""
+    assert INNER.validate({"commonName": "a\udcff"})[1] == [Error(("commonName",), "string_unicode")]

@@ -199,8 +199,8 @@ class PkiHierarchy(pulumi.ComponentResource):
         except ActionableError as exc:
             raise pulumi.RunError(f"pca-import: {exc}") from None
         self.ca_outputs: dict[str, dict[str, Any]] = results  # per CA, each value an Output or a plain value
-        self.cas = _one_output(results)
-        self.external_csrs = _one_output(csrs)
+        self.cas = pulumi.Output.from_input(results)
+        self.external_csrs = pulumi.Output.from_input(csrs)
         self.register_outputs({"cas": self.cas, "external_csrs": self.external_csrs})
 
     def child(self, ca: str, kind: str, ours: bool = True) -> tuple[str, pulumi.ResourceOptions]:
@@ -212,24 +212,6 @@ class PkiHierarchy(pulumi.ComponentResource):
             aliases.append(pulumi.Alias(name=name, type_=LEGACY_TYPE if ours else None,
                                         parent=pulumi.ROOT_STACK_RESOURCE))
         return name, pulumi.ResourceOptions(parent=self, aliases=aliases)
-
-
-def _one_output(mapping: dict[str, Any]) -> pulumi.Output:
-    """A map (of per-CA maps) whose values may be Outputs, as one Output joined once. (`Output.from_input` makes
-    an Output of every plain value and of every level: hundreds of tasks the SDK polls until the program ends.)"""
-    slots = [(key, inner, value) for key, entry in mapping.items()
-             for inner, value in (entry.items() if isinstance(entry, dict) else [(None, entry)])
-             if isinstance(value, pulumi.Output)]
-
-    def assemble(values: list[Any]) -> dict[str, Any]:
-        out = {key: dict(entry) if isinstance(entry, dict) else entry for key, entry in mapping.items()}
-        for (key, inner, _), value in zip(slots, values):
-            if inner is None:
-                out[key] = value
-            else:
-                out[key][inner] = value
-        return out
-    return pulumi.Output.all(*[value for _, _, value in slots]).apply(assemble)
 
 
 def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) -> tuple[dict, dict]:

@@ -95,7 +95,7 @@ SUBJECT = Model("subject", (  # the CA's distinguished name
 ACCOUNT = Model("account", (  # the CA's account when it is not the stack's own: a role assumed from the stack's
     Field("role_arn", Text(2048, ROLE_ARN_PATTERN)),                            # credentials
     Field("external_id", Text(1224), None, optional=True),
-    Field("session_name", Text(64, r"^[\w+=,.@-]{2,64}$"), None, optional=True)))
+    Field("session_name", Text(64, r"^[A-Za-z0-9_+=,.@-]{2,64}$"), None, optional=True)))  # ASCII, as STS
 
 CA_CONFIG = Model("CA", (  # one entry of `pca-import:hierarchy`
     Field("name", Text(63, NAME.pattern)),
@@ -172,7 +172,8 @@ _FIX = {
                "during an incident), without quotes",
 }
 _PROBLEM = {
-    "int_type": "must be a whole number", "string_type": "must be text", "model_type": "must be a mapping",
+    "int_type": "must be a whole number", "string_type": "must be text",
+    "string_unicode": "is not valid text (it holds an unpaired surrogate)", "model_type": "must be a mapping",
     "dict_type": "must be a mapping", "bool_type": "must be true or false",
     "literal_error": "is not an allowed value", "missing": "is required",
     "greater_than_equal": "is too small", "less_than_equal": "is too large", "string_too_short": "is empty",
