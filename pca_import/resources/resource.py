@@ -5,7 +5,7 @@ Warnings from the rule engine are shown with `pulumi.log.warn` at preview, where
 """
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Awaitable, Optional
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -117,5 +117,17 @@ def _warn_when_known(resource: CaCertificateImport, name: str, args: CaCertifica
                 pulumi.log.info(f"[{f.code}] {name}: {f.location}: {f.message}", resource=resource)
         return None
 
-    pulumi.Output.all(args.certificate, args.certificate_chain, args.rule_profile,
-                      args.expiry_warning_days).apply(show)
+    values = (args.certificate, args.certificate_chain, args.rule_profile, args.expiry_warning_days)
+    if not any(isinstance(v, (pulumi.Output, Awaitable)) for v in values):
+        show(values)  # all known now: no Output to wait for
+        return
+    # one Output over what is pending; the plain values join it as they are (an Output each would be polled by the
+    # SDK until the program ends)
+    pending = [i for i, v in enumerate(values) if isinstance(v, (pulumi.Output, Awaitable))]
+
+    def with_plain(resolved: list) -> None:
+        merged = list(values)
+        for i, v in zip(pending, resolved):
+            merged[i] = v
+        return show(merged)
+    pulumi.Output.all(*[values[i] for i in pending]).apply(with_plain)

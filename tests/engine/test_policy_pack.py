@@ -28,9 +28,9 @@ class Certs:
     bad_chain = chain(root, inter)
 
 
-def item(kind, name, certificate, chain_pem=None, unknown=(), ca=None):
+def item(kind, name, certificate, chain_pem=None, unknown=(), ca=None, output=()):
     return {"kind": kind, "name": name, "certificate": certificate, "chain": chain_pem, "unknown": list(unknown),
-            "ca": ca}
+            "ca": ca, "output": list(output)}
 
 
 def new_ca(name, ca_type):
@@ -134,3 +134,18 @@ def test_a_pack_without_its_virtualenv_says_how_to_make_it(project, tmp_path):
     assert out.returncode != 0
     assert f"the policy pack's virtualenv {pack / 'venv'} does not exist: create it with `cd {pack} && " in text
     assert "Traceback" not in text
+
+
+def test_without_the_pack_our_resource_prints_its_warnings_at_preview(project):
+    """A warning does not fail a preview; the program prints it (a dynamic provider cannot), for inputs given as
+    plain text and as Outputs, and not for a value that is known only after apply."""
+    c = Certs
+    project.set_resources([item("ours", "soon-plain", c.soon.pem, c.good_chain),
+                           item("ours", "soon-output", c.soon.pem, c.good_chain, output=["certificate", "chain"]),
+                           item("ours", "soon-later", c.soon.pem, c.good_chain, unknown=["certificate"])])
+    out = project.preview(policy=False)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    warned = {line.split("]", 1)[1].split(":", 1)[0].strip() for line in text.splitlines() if "[VAL003]" in line}
+    assert warned == {"soon-plain", "soon-output"}, text
+    assert "plan its renewal" in text and "Traceback" not in text

@@ -3,9 +3,11 @@ backend, the project's virtualenv (pulumi_aws and pca_import), and the stand-in 
 the real one cannot be obtained here). `preview(policy=True)` runs `pulumi preview --policy-pack policy`.
 
 The program declares what `resources.json` lists: CAs `{"kind": "aws-ca", "name", "type"}` and certificates
-`{"kind": "aws" | "ours", "name", "certificate", "chain", "unknown": ["certificate" | "chain", ...], "ca"}`
+`{"kind": "aws" | "ours", "name", "certificate", "chain", "unknown": ["certificate" | "chain", ...],
+"output": [...], "ca"}`
 imported into the CA named `ca` (default: `new-ca`, a new SUBORDINATE `aws.acmpca.CertificateAuthority`). An
-"unknown" value is derived from new-ca's CSR, so it is known only after apply, as a signer's output would be.
+"unknown" value is derived from new-ca's CSR, so it is known only after apply, as a signer's output would be; an
+"output" value is an Output already known at preview.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from pca_import.devtools.local_pulumi import REPO, engine_bin
 POLICY_PACK = REPO / "policy"
 PROGRAM = '''
 import json
+import pulumi
 import pulumi_aws as aws
 from pca_import import CaCertificateImport
 
@@ -38,6 +41,8 @@ def value(item, key):
     v = item.get(key)
     if key in item.get("unknown", ()):
         return cas["new-ca"].certificate_signing_request.apply(lambda _csr: v)  # known only after apply
+    if key in item.get("output", ()):
+        return pulumi.Output.from_input(v)  # an Output known at preview, as a signer step's after its first up
     return v
 
 
