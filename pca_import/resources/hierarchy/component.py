@@ -199,8 +199,8 @@ class PkiHierarchy(pulumi.ComponentResource):
         except ActionableError as exc:
             raise pulumi.RunError(f"pca-import: {exc}") from None
         self.ca_outputs: dict[str, dict[str, Any]] = results  # per CA, each value an Output or a plain value
-        self.cas = pulumi.Output.from_input(results)
-        self.external_csrs = pulumi.Output.from_input(csrs)
+        self.cas = _map_output(results)
+        self.external_csrs = _map_output(csrs)
         self.register_outputs({"cas": self.cas, "external_csrs": self.external_csrs})
 
     def child(self, ca: str, kind: str, ours: bool = True) -> tuple[str, pulumi.ResourceOptions]:
@@ -212,6 +212,32 @@ class PkiHierarchy(pulumi.ComponentResource):
             aliases.append(pulumi.Alias(name=name, type_=LEGACY_TYPE if ours else None,
                                         parent=pulumi.ROOT_STACK_RESOURCE))
         return name, pulumi.ResourceOptions(parent=self, aliases=aliases)
+
+
+def _map_output(mapping: dict[str, Any]) -> pulumi.Output:
+    """The map (of per-CA maps) as one Output, as `Output.from_input` would give it — a value known at preview stays
+    known to whoever reads it (`cas["root"]["arn"]`) while another CA's is not yet — at a fraction of the cost:
+    `from_input` makes an Output of every key and every plain value (~1,000 tasks for 20 CAs, each polled by the
+    SDK until the program ends); this waits on the Outputs alone."""
+    def leaf(value: Any) -> Any:
+        if isinstance(value, pulumi.Output):
+            return value.apply(lambda v: v, True)  # an unknown value becomes the UNKNOWN marker, as from_input does
+        if isinstance(value, (dict, list, tuple)) and value:
+            return pulumi.Output.from_input(value)  # nothing nests today; kept exact if something ever does
+        return None
+    slots = [(key, inner, out) for key, entry in mapping.items()
+             for inner, value in (entry.items() if isinstance(entry, dict) and entry else [(None, entry)])
+             if (out := leaf(value)) is not None]
+
+    def assemble(values: list[Any]) -> dict[str, Any]:
+        result = {key: dict(entry) if isinstance(entry, dict) else entry for key, entry in mapping.items()}
+        for (key, inner, _), value in zip(slots, values):
+            if inner is None:
+                result[key] = value
+            else:
+                result[key][inner] = value
+        return result
+    return pulumi.Output.all(*[out for _, _, out in slots]).apply(assemble, True)
 
 
 def _register(owner: PkiHierarchy, nodes: list[Node], args: PkiHierarchyArgs) -> tuple[dict, dict]:
