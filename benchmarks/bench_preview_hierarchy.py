@@ -3,7 +3,8 @@
 (tests/support/faultproxy.py), runs alternating, medians of 9. Two baselines, both under a trivial component:
 
 * same shape: the same 60 resources — names, parent, dependencies, every input and output as the hierarchy's
-  state holds them — whose provider does nothing (check and diff are the SDK's defaults). The ratio is what
+  state holds them, an input that came from another resource's output passed as that Output — whose provider
+  does nothing (check and diff are the SDK's defaults). The ratio is what
   pca-import adds: its imports, its checks, its component.
 * one property: 60 resources of one string each, in the same three-level dependency chains. The ratio adds the
   SDK's own cost of carrying ~20 properties per resource.
@@ -78,7 +79,8 @@ class Shape(pulumi.ComponentResource):
         made = {}
         for r in resources:
             after = [made[d] for d in r["dependencies"] if d in made]
-            made[r["name"]] = Same(r["name"], r["props"], pulumi.ResourceOptions(parent=self, depends_on=after))
+            props = {**r["props"], **{k: getattr(made[dep], out) for k, (dep, out) in r["links"].items()}}
+            made[r["name"]] = Same(r["name"], props, pulumi.ResourceOptions(parent=self, depends_on=after))
         self.register_outputs({})
 Shape("bench", json.load(open("shape.json")))
 '''
@@ -97,7 +99,8 @@ class Same(Resource):
 
 def same_shape(state: dict) -> tuple[list[dict], dict[str, dict]]:
     """(resources in registration order with their inputs, each one's outputs) of a stack export's dynamic
-    resources; dependencies by name."""
+    resources; dependencies by name, and `links`: each input that came from another resource's output (the
+    state's property dependencies), as (that resource, that output), so the baseline passes the same Outputs."""
     resources, outputs = [], {}
     for r in state["deployment"]["resources"]:
         if not r.get("custom") or not r["type"].startswith("pulumi-python:dynamic"):
@@ -105,8 +108,15 @@ def same_shape(state: dict) -> tuple[list[dict], dict[str, dict]]:
         name = r["urn"].rsplit("::", 1)[1]
         inputs = {k: v for k, v in r.get("inputs", {}).items() if k != "__provider"}
         outs = {k: v for k, v in r.get("outputs", {}).items() if k != "__provider"}
+        links = {}
+        for key, deps in (r.get("propertyDependencies") or {}).items():
+            for dep in (d.rsplit("::", 1)[1] for d in deps):
+                same = [o for o, v in outputs.get(dep, {}).items() if v == inputs.get(key) and v is not None]
+                if same:
+                    links[key] = (dep, same[0])
+                    break
         resources.append({"name": name, "dependencies": [d.rsplit("::", 1)[1] for d in r.get("dependencies", [])],
-                          "props": {**{k: None for k in outs}, **inputs}})
+                          "props": {**{k: None for k in outs}, **inputs}, "links": links})
         outputs[name] = outs
     return resources, outputs
 
@@ -152,6 +162,8 @@ def main() -> None:
                                               env=env, check=True, capture_output=True, text=True).stdout)
             resources, outputs = same_shape(state)
             assert len(resources) == 3 * N, len(resources)
+            print(f"same shape: {len(resources)} resources, {sum(len(r['props']) for r in resources)} properties, "
+                  f"{sum(len(r['links']) for r in resources)} inputs from another resource's output")
             (d / "outputs.json").write_text(json.dumps(outputs))
             same = up(project(d / "same", SAME_SHAPE, {
                 "shape.json": json.dumps(resources),
