@@ -4,16 +4,16 @@
 
 * same shape: the same 60 resources — names, parent, dependencies, every input and output as the hierarchy's
   state holds them, an input that came from another resource's output passed as that Output — whose provider
-  does nothing (check and diff are the SDK's defaults). The ratio is what
-  pca-import adds: its imports, its checks, its component.
+  does nothing (check and diff are the SDK's defaults). The ratio is what pca-import adds: its imports, its
+  checks, its component.
 * one property: 60 resources of one string each, in the same three-level dependency chains. The ratio adds the
-  SDK's own cost of carrying ~20 properties per resource.
+  SDK's own cost of carrying ~12 properties per resource.
 
 Target (issue 15): within 1.2x of trivial resources of the same shape at both latencies. Before the change every
 import read its CA (CSR, status, owner tag) at every preview: 60 reads in series, ~80 ms each against a real
 region. Besides wall time it reports the CPU time of every process of each preview (engine, language host,
-program, providers), which a busy shared machine disturbs far less. The package's bytecode is compiled first, as `pip install` does: a checkout with stale `.pyc` files
-compiles those modules again on every run.
+program, providers), which a busy shared machine disturbs far less. The package's bytecode is compiled first, as
+`pip install` does: a checkout with stale `.pyc` files compiles those modules again on every run.
 """
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ from pca_import.errors import ActionableError, AlreadyHoldsAnother, AwsError, Er
 from pca_import.core.facts import certificate_facts
 from pca_import.core.options import ImportOptions
 from pca_import.core.pem import canonical_pem
+from pca_import.core.schema import snake
 from pca_import.core.spec import ROLE_ARN_PATTERN, account_of  # noqa: F401 (account_of re-exported)
 from pca_import.core.spec import FIRST_IMPORT_STATUSES, NO_CERTIFICATE_STATUSES
 from pca_import.core.report import Report
@@ -481,7 +482,7 @@ class PrivateCa:
 
     def _call(self, client, action: str, arn: str, **kwargs) -> dict:
         """One API call (with the client's retries), its errors as AwsError naming the step."""
-        method = getattr(client, re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower())
+        method = getattr(client, snake(action))
         start = time.monotonic()
         try:
             reply = method(CertificateAuthorityArn=arn, **kwargs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from pca_import.core.schema import camel
 from pca_import.core.spec import (CA_TYPES, KEY_ALGORITHMS, MAX_VALIDITY_DAYS, ROOT_TEMPLATE, SUBJECT_MAX_LENGTHS,
                                   SUBORDINATE_TEMPLATES, allowed_signing_algorithms)
 
@@ -34,7 +35,7 @@ def subject_problems(subject: Any) -> list[Problem]:
     out: list[Problem] = []
     for key, value in subject.items():
         if key not in SUBJECT_MAX_LENGTHS:
-            hint = _camel(key) if _camel(key) in SUBJECT_MAX_LENGTHS else None
+            hint = camel(key) if camel(key) in SUBJECT_MAX_LENGTHS else None
             out.append((f"subject.{key}", "is not a subject attribute pca-import sets: "
                         + (f"use `{hint}`" if hint else f"use one of {', '.join(SUBJECT_MAX_LENGTHS)}")))
         elif not isinstance(value, str) or not value:
@@ -70,6 +71,3 @@ def issue_problems(template_arn: Any = None, signing_algorithm: Any = None, vali
     return out
 
 
-def _camel(key: str) -> str:
-    head, *rest = str(key).split("_")
-    return head + "".join(p.title() for p in rest)

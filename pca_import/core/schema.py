@@ -15,10 +15,15 @@ from typing import Any, Callable, Optional
 REQUIRED: Any = object()  # a field's default when it has none
 
 
-def camel(name: str) -> str:
-    """`validity_days` -> `validityDays`."""
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
+def camel(name: object) -> str:
+    """`validity_days` -> `validityDays` (config keys from Python names)."""
+    head, *rest = str(name).split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def snake(name: str) -> str:
+    """`validityDays` -> `validity_days`, `ListTags` -> `list_tags` (Python names from config keys, API actions)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), name).lower()
 
 
 @dataclass(frozen=True)

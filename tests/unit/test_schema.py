@@ -1,7 +1,7 @@
 """core/schema.py: the strict, declarative checks the hierarchy config and the component are validated with."""
 from __future__ import annotations
 
-from pca_import.core.schema import Choice, Error, Field, Flag, Model, Text, Whole, camel
+from pca_import.core.schema import Choice, Error, Field, Flag, Model, Text, Whole, camel, snake
 
 INNER = Model("inner", (Field("common_name", Text(4)),))
 OUTER = Model("outer", (
@@ -51,6 +51,8 @@ def test_missing_required_fields_a_non_mapping_and_the_models_rules():
 def test_keys_are_the_camel_case_field_names():
     assert [camel(n) for n in ("validity_days", "name", "organizational_unit")] == [
         "validityDays", "name", "organizationalUnit"]
+    assert [snake(n) for n in ("validityDays", "organizationalUnit", "ListTags")] == [
+        "validity_days", "organizational_unit", "list_tags"]
     assert OUTER.keys == ["name", "kind", "days", "on", "inner", "algo"]
 
 

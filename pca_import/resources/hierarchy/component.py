@@ -27,6 +27,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 
+from pca_import.core.schema import camel, snake
 from pca_import.core.spec import ROOT_TEMPLATE, SUBORDINATE_TEMPLATES, account_of, default_signing_algorithm
 from pca_import.errors import ActionableError, HierarchyError
 from pca_import.resources.hierarchy.config import (DEFAULT_RENEW_BEFORE_DAYS, Node, parse_hierarchy,
@@ -81,15 +82,6 @@ class PkiHierarchyArgs:
     renew_before_days: Optional[int] = None               # the default for CAs without their own
 
 
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(p.title() for p in rest)
-
-
-def _snake(text: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), text)
-
-
 def _as_config(ca: Any) -> Any:
     """A CaSpec (or mapping) as the config schema reads it: camelCase keys, no None values."""
     if dataclasses.is_dataclass(ca) and not isinstance(ca, type):
@@ -101,8 +93,8 @@ def _as_config(ca: Any) -> Any:
         if value is None:
             continue
         if key in ("subject", "account") and isinstance(value, Mapping):
-            value = {_camel(k): v for k, v in value.items()}
-        out[_camel(str(key))] = value
+            value = {camel(k): v for k, v in value.items()}
+        out[camel(str(key))] = value
     return out
 
 
@@ -144,7 +136,7 @@ def backend_problems(nodes: list[Node], backend: str, where: str) -> list[str]:
 
 def _snake_fields(problem: str) -> str:
     """`... cas[0] (root).validityDays: ...` -> `.validity_days`: the component's argument names."""
-    return re.sub(r"\.([a-z]+[A-Z][A-Za-z]*)(?=[:.\s])", lambda m: "." + _snake(m.group(1)), problem)
+    return re.sub(r"\.([a-z]+[A-Z][A-Za-z]*)(?=[:.\s])", lambda m: "." + snake(m.group(1)), problem)
 
 
 def _read_file(path: str | None) -> str | None:
@@ -357,7 +349,7 @@ def _aws_ca(owner: PkiHierarchy, n: Node):
 
     from pca_import.core.x509build import AWS_SUBJECT_KEYS
     name, opts = owner.child(n.name, "ca", ours=False)
-    subject = {re.sub(r"(?<!^)(?=[A-Z])", "_", AWS_SUBJECT_KEYS[k]).lower(): v for k, v in n.subject.items()}
+    subject = {snake(AWS_SUBJECT_KEYS[k]): v for k, v in n.subject.items()}
     ca = aws.acmpca.CertificateAuthority(
         name, type=n.type, permanent_deletion_time_in_days=7, enabled=n.enabled,
         certificate_authority_configuration=aws.acmpca.CertificateAuthorityCertificateAuthorityConfigurationArgs(

@@ -17,7 +17,7 @@ from pca_import.core.pem import PRIVATE_KEY_LABELS
 from pca_import.core.spec import (DEFAULT_KEY_ALGORITHM, ROLE_ARN_PATTERN, account_of, DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
                                   SUBJECT_MAX_LENGTHS)
 from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
-from pca_import.core.schema import Choice, Error, Field, Flag, Model, Text, Whole, camel
+from pca_import.core.schema import Choice, Error, Field, Flag, Model, Text, Whole, camel, snake
 from pca_import.core.x509build import KEY_ALGORITHMS
 from pca_import.errors import HierarchyError  # noqa: F401 (defined with the other errors)
 
@@ -83,7 +83,7 @@ def _signer_fits_type(ca: dict) -> Optional[str]:
 def _subject_field(name: str, pattern: Optional[str] = None, required: bool = False) -> Field:
     """A subject attribute; lengths are Private CA's (ASN1Subject)."""
     kind = Text(SUBJECT_MAX_LENGTHS[name], pattern)
-    return Field(re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(), kind, **({} if required else
+    return Field(snake(name), kind, **({} if required else
                                                                           {"default": None, "optional": True}))
 
 
@@ -174,7 +174,7 @@ _FIX = {
 _PROBLEM = {
     "int_type": "must be a whole number", "string_type": "must be text",
     "string_unicode": "is not valid text (it holds an unpaired surrogate)", "model_type": "must be a mapping",
-    "dict_type": "must be a mapping", "bool_type": "must be true or false",
+    "bool_type": "must be true or false",
     "literal_error": "is not an allowed value", "missing": "is required",
     "greater_than_equal": "is too small", "less_than_equal": "is too large", "string_too_short": "is empty",
     "string_too_long": "is too long", "string_pattern_mismatch": "is not in the expected form",
@@ -223,7 +223,7 @@ def _render(prefix: str, name: str | None, raw: Any, errors: list[Error], model:
         for p in err.loc:
             value = value.get(p) if isinstance(value, dict) else None
         if err.kind == "extra_forbidden":
-            nested = {"subject": SUBJECT, "account": ACCOUNT}.get(loc[0]) if model is CA_CONFIG else None
+            nested = next((f.kind for f in model.fields if f.key == loc[0] and isinstance(f.kind, Model)), None)
             fields = model.keys if len(loc) == 1 or nested is None else nested.keys
             lines.append(f"{where}: unknown field: allowed are {', '.join(fields)}")
             continue
