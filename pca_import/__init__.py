@@ -1,11 +1,11 @@
 """pca-import: check and import CA certificates into AWS Private CA.
 
-The core (`validate_import`, `Report`, `Finding`) is pure and light. The Pulumi resource
-(`CaCertificateImport`) is loaded on first use so the CLI's `validate` never imports pulumi or boto3.
+The core (`validate_import`, `Report`, `Finding`) is pure. Each name is loaded on first use: the CLI's
+`validate` never imports pulumi or boto3, and a program or provider that runs no rule never imports
+cryptography (a no-change preview).
 """
 import functools
 
-from pca_import.core.validate import catalogue, validate_import
 from pca_import.core.pem import canonical_pem
 from pca_import.core.report import Finding, Report
 
@@ -29,6 +29,9 @@ def _package_version() -> str:
 def __getattr__(name: str):
     if name == "__version__":
         return _package_version()
+    if name in ("validate_import", "catalogue"):  # the rule engine loads cryptography: only for those who call it
+        from pca_import.core import validate
+        return getattr(validate, name)
     if name in ("CaCertificateImport", "CaCertificateImportArgs"):
         from pca_import.resources import resource
         return getattr(resource, name)

@@ -26,11 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pca_import.core import clock
-from pca_import.core.validate import validate_import
 from pca_import.aws.emulator import DEFAULT_URL
 from pca_import.diagnostics import note as _note
 from pca_import.errors import ActionableError, AlreadyHoldsAnother, AwsError, ErrorCode, MissingExtra, OwnedByAnother, RulesRejected
-from pca_import.core.facts import certificate_facts
 from pca_import.core.options import ImportOptions
 from pca_import.core.pem import canonical_pem
 from pca_import.core.schema import snake
@@ -335,6 +333,8 @@ def translate(exc: Exception, arn: str, action: str, settings: Settings | None =
 
 def _cert_facts(pem: str) -> dict[str, str]:
     from cryptography import x509
+
+    from pca_import.core.facts import certificate_facts
     return certificate_facts(x509.load_pem_x509_certificate(pem.encode()))
 
 
@@ -605,6 +605,7 @@ class PrivateCa:
         if ca["status"] == "PENDING_CERTIFICATE" or ca["status"] not in NO_CERTIFICATE_STATUSES:  # it has a CSR
             csr = self.csr(arn, client)
         held = self.current(arn, ca["status"], client) if fetch_held else (None, None)
+        from pca_import.core.validate import validate_import  # the rule engine loads cryptography: only when it runs
         report = validate_import(certificate, chain, csr=csr, ca_type=ca["type"], ca_status=ca["status"],
                                  profile=options.rule_profile, expiry_warning_days=options.expiry_warning_days,
                                  chain_known=chain_known)

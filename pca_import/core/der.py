@@ -6,6 +6,7 @@ malformed input ends in `DerError`, never in an IndexError.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterator, NamedTuple
 
 
@@ -189,3 +190,36 @@ def extension_elements(tbs: bytes) -> tuple[bytes, list[bytes]]:
                 at = ext.end
         pos = field.end
     return tbs[top.start:prefix_end], elements
+
+
+def _time(data: bytes, tlv: Tlv) -> dt.datetime:
+    """A UTCTime (YYMMDDHHMMSSZ, years 1950-2049) or GeneralizedTime (YYYYMMDDHHMMSSZ), as RFC 5280 4.1.2.5 fixes
+    them for certificates."""
+    text = data[tlv.start:tlv.end].decode("ascii", "replace")
+    if tlv.tag == 0x17 and len(text) == 13 and text.endswith("Z") and text[:12].isdigit():
+        year = int(text[:2])
+        text = f"{19 if year >= 50 else 20}{text}"
+    elif not (tlv.tag == 0x18 and len(text) == 15 and text.endswith("Z") and text[:14].isdigit()):
+        raise DerError("a validity time not in the form RFC 5280 requires")
+    try:
+        return dt.datetime.strptime(text, "%Y%m%d%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError as exc:
+        raise DerError(f"a validity time that is no date: {exc}") from None
+
+
+def validity(certificate: bytes) -> tuple[dt.datetime, dt.datetime]:
+    """(notBefore, notAfter) of a DER certificate, read without cryptography (a no-change preview needs only
+    these). `DerError` for anything that is not a certificate's layout."""
+    top = read_tlv(certificate, 0)
+    tbs = next(children(certificate, top), None)
+    if tbs is None or top.tag != 0x30 or tbs.tag != 0x30:
+        raise DerError("not a certificate")
+    fields = list(children(certificate, tbs))
+    if fields and fields[0].tag == 0xA0:  # [0] EXPLICIT version
+        fields = fields[1:]
+    if len(fields) < 4 or fields[3].tag != 0x30:
+        raise DerError("no validity")
+    times = list(children(certificate, fields[3]))
+    if len(times) != 2:
+        raise DerError("a validity without exactly two times")
+    return _time(certificate, times[0]), _time(certificate, times[1])

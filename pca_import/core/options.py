@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from pca_import.core.spec import DEFAULT_EXPIRY_WARNING_DAYS, MAX_WARNING_DAYS  # noqa: F401 (re-exported)
-from pca_import.core.validate import DEFAULT_PROFILE, PROFILES  # noqa: F401 (re-exported)
+from pca_import.core.spec import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, MAX_WARNING_DAYS, PROFILES  # noqa: F401
 
 ON_DELETE = ("retain", "disable")
 DEFAULT_ON_DELETE = "retain"

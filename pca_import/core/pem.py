@@ -185,3 +185,18 @@ def canonical_pem(data: bytes | str | None) -> str | None:
             return " ".join(text.split())
         return None
     return b"".join(out).decode("ascii")
+
+
+def validity_periods(data: bytes | str | None) -> list[tuple] | None:
+    """(notBefore, notAfter) of every certificate in a PEM text, read from the DER alone (no cryptography); None
+    when any block cannot be read that way (the caller then asks the full parser)."""
+    from pca_import.core import der
+    periods = []
+    for block in split_pem(data).certificate_blocks:
+        if block.der is None:
+            return None
+        try:
+            periods.append(der.validity(block.der))
+        except der.DerError:
+            return None
+    return periods

@@ -5,7 +5,6 @@ emulator deliberately differs from a rule, the difference is commented at the em
 """
 from __future__ import annotations
 
-from cryptography.x509.oid import ExtensionOID
 
 # ---- ImportCertificateAuthorityCertificate limits (API reference; botocore service model) --------------
 MAX_CERTIFICATE_BYTES = 32768      # Certificate blob 1..32768
@@ -25,6 +24,9 @@ CA_TYPES = ("ROOT", "SUBORDINATE")
 DEFAULT_KEY_ALGORITHM = "EC_prime256v1"  # pca-import's choice for a CA that names none
 KEY_ALGORITHMS = ("RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1",
                   "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "SM2")
+# The ones whose keys this tool can make and sign with (cryptography has no SM2); x509build has a generator for
+# each. Here, not there, so the hierarchy config is checked without loading cryptography.
+LOCAL_KEY_ALGORITHMS = tuple(a for a in KEY_ALGORITHMS if not a.startswith("SM2"))
 SIGNING_ALGORITHMS = {  # key family -> what a CA of that family may issue with
     "RSA": ("SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA",  # the *_PSS values: RSASSA-PSS (service model)
             "SHA256WITHRSA_PSS", "SHA384WITHRSA_PSS", "SHA512WITHRSA_PSS"),
@@ -36,6 +38,10 @@ SIGNING_ALGORITHMS = {  # key family -> what a CA of that family may issue with
 # maximum lengths; a country is two letters.
 SUBJECT_MAX_LENGTHS = {"commonName": 64, "organization": 64, "organizationalUnit": 64, "country": 2,
                        "state": 128, "locality": 128}
+# The same attributes as CreateCertificateAuthority's Subject keys.
+AWS_SUBJECT_KEYS = {"commonName": "CommonName", "organization": "Organization",
+                    "organizationalUnit": "OrganizationalUnit", "country": "Country", "state": "State",
+                    "locality": "Locality"}
 # IAM role ARNs (a CA account's role) and the account any ARN names.
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@/_-]{1,512}$"
 _ARN_ACCOUNT_PATTERN = r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}):"
@@ -90,38 +96,43 @@ DEFAULT_VALIDITY_DAYS = {"ROOT": 3650, "SUBORDINATE": 1825}
 # An expiry warning may look as far ahead as the longest validity (decided once: 0 turns it off).
 MAX_WARNING_DAYS = MAX_VALIDITY_DAYS
 DEFAULT_EXPIRY_WARNING_DAYS = 30
+# rule profiles: `strict` also refuses what only the API page (not the current reference) forbids
+PROFILES = ("default", "strict")
+DEFAULT_PROFILE = "default"
 DEFAULT_RENEW_BEFORE_DAYS = 30
 
 
 # ---- critical extensions in an imported certificate or chain (API reference, current user guide) ---
 # allowed: may be critical; rejected: AWS refuses it critical; profile: the API page rejects it, the current
 # reference allows it (and RFC 5280 requires it critical) — allowed in `default` (EXT002 warns), rejected in `strict`.
-# Any extension not listed is rejected when critical ("Any other extension").
+# Any extension not listed is rejected when critical ("Any other extension"). Keyed by dotted OID: this module
+# stays free of cryptography (a no-change preview never loads it).
 ALLOWED, REJECTED, PROFILE = "allowed", "rejected", "profile"
 CRITICAL_EXTENSIONS = {
-    ExtensionOID.BASIC_CONSTRAINTS: ("basic constraints", ALLOWED),
-    ExtensionOID.SUBJECT_ALTERNATIVE_NAME: ("subject alternative names", ALLOWED),
-    ExtensionOID.KEY_USAGE: ("key usage", ALLOWED),
-    ExtensionOID.EXTENDED_KEY_USAGE: ("extended key usage", ALLOWED),
-    ExtensionOID.AUTHORITY_KEY_IDENTIFIER: ("authority key identifier", ALLOWED),
-    ExtensionOID.SUBJECT_KEY_IDENTIFIER: ("subject key identifier", ALLOWED),
-    ExtensionOID.ISSUER_ALTERNATIVE_NAME: ("issuer alternative name", ALLOWED),
-    ExtensionOID.SUBJECT_DIRECTORY_ATTRIBUTES: ("subject directory attributes", ALLOWED),
-    ExtensionOID.SUBJECT_INFORMATION_ACCESS: ("subject information access", ALLOWED),
-    ExtensionOID.CERTIFICATE_POLICIES: ("certificate policies", ALLOWED),
-    ExtensionOID.POLICY_MAPPINGS: ("policy mappings", ALLOWED),
-    ExtensionOID.INHIBIT_ANY_POLICY: ("inhibit anyPolicy", ALLOWED),
-    ExtensionOID.NAME_CONSTRAINTS: ("name constraints", PROFILE),
-    ExtensionOID.POLICY_CONSTRAINTS: ("policy constraints", REJECTED),
-    ExtensionOID.CRL_DISTRIBUTION_POINTS: ("CRL distribution points", REJECTED),
-    ExtensionOID.AUTHORITY_INFORMATION_ACCESS: ("authority information access", REJECTED),
-    ExtensionOID.FRESHEST_CRL: ("freshest CRL", REJECTED),
+    "2.5.29.19": ("basic constraints", ALLOWED),
+    "2.5.29.17": ("subject alternative names", ALLOWED),
+    "2.5.29.15": ("key usage", ALLOWED),
+    "2.5.29.37": ("extended key usage", ALLOWED),
+    "2.5.29.35": ("authority key identifier", ALLOWED),
+    "2.5.29.14": ("subject key identifier", ALLOWED),
+    "2.5.29.18": ("issuer alternative name", ALLOWED),
+    "2.5.29.9": ("subject directory attributes", ALLOWED),
+    "1.3.6.1.5.5.7.1.11": ("subject information access", ALLOWED),
+    "2.5.29.32": ("certificate policies", ALLOWED),
+    "2.5.29.33": ("policy mappings", ALLOWED),
+    "2.5.29.54": ("inhibit anyPolicy", ALLOWED),
+    "2.5.29.30": ("name constraints", PROFILE),
+    "2.5.29.36": ("policy constraints", REJECTED),
+    "2.5.29.31": ("CRL distribution points", REJECTED),
+    "1.3.6.1.5.5.7.1.1": ("authority information access", REJECTED),
+    "2.5.29.46": ("freshest CRL", REJECTED),
 }
 
 
 def critical_verdict(oid, profile: str) -> tuple[str, str]:
     """(name, ALLOWED | REJECTED | PROFILE-resolved) for a critical extension under a rule profile."""
-    name, verdict = CRITICAL_EXTENSIONS.get(oid, (f"extension {oid.dotted_string}", REJECTED))
+    dotted = getattr(oid, "dotted_string", oid)
+    name, verdict = CRITICAL_EXTENSIONS.get(dotted, (f"extension {dotted}", REJECTED))
     if verdict == PROFILE:
         verdict = REJECTED if profile == "strict" else PROFILE
     return name, verdict

@@ -22,9 +22,8 @@ MAX_REASONS = 5
 def extension_label(oid: str) -> str:
     """`2.5.29.30 (name constraints)`: the OID and the name a person knows it by."""
     from pca_import.core.spec import CRITICAL_EXTENSIONS
-    for known, (name, _verdict) in CRITICAL_EXTENSIONS.items():
-        if known.dotted_string == oid:
-            return f"{oid} ({name})"
+    if oid in CRITICAL_EXTENSIONS:
+        return f"{oid} ({CRITICAL_EXTENSIONS[oid][0]})"
     try:
         name = x509.ObjectIdentifier(oid)._name
     except ValueError:

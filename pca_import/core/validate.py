@@ -11,11 +11,10 @@ from pca_import.core.facts import Facts
 from pca_import.core.report import ERROR, Finding, Report
 from pca_import.core.rules import RULES
 from pca_import.core.rules.registry import SOURCES
-from pca_import.core.spec import CA_TYPES, DEFAULT_EXPIRY_WARNING_DAYS, MAX_WARNING_DAYS  # noqa: F401 (re-exported)
+from pca_import.core.spec import (CA_TYPES, DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, MAX_WARNING_DAYS,  # noqa: F401
+                                  PROFILES)  # (re-exported)
 from pca_import.errors import InputError
 
-PROFILES = ("default", "strict")
-DEFAULT_PROFILE = "default"
 CRASH_CODE = "FATAL"
 
 from pca_import.core.rules.size import RAW_LIMITS  # noqa: E402,F401 (re-exported)

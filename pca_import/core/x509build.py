@@ -28,7 +28,8 @@ _KEY_GENERATORS = {
     "ML_DSA_87": mldsa.MLDSA87PrivateKey.generate,
 }
 # Private CA's key algorithms (spec.KEY_ALGORITHMS) that cryptography can generate here: all but SM2.
-KEY_ALGORITHMS = tuple(a for a in spec.KEY_ALGORITHMS if a in _KEY_GENERATORS)
+KEY_ALGORITHMS = spec.LOCAL_KEY_ALGORITHMS
+assert set(KEY_ALGORITHMS) <= set(_KEY_GENERATORS), "a local key algorithm without a generator"  # noqa: S101
 _HASHED_KEYS = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
 _MLDSA_TYPES = {"ML_DSA_44": (mldsa.MLDSA44PrivateKey, mldsa.MLDSA44PublicKey),
                 "ML_DSA_65": (mldsa.MLDSA65PrivateKey, mldsa.MLDSA65PublicKey),
@@ -38,10 +39,7 @@ SIGNING_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {"SHA256": hashe
 _NAME_KEYS = {"commonName": NameOID.COMMON_NAME, "organization": NameOID.ORGANIZATION_NAME,
               "organizationalUnit": NameOID.ORGANIZATIONAL_UNIT_NAME, "country": NameOID.COUNTRY_NAME,
               "state": NameOID.STATE_OR_PROVINCE_NAME, "locality": NameOID.LOCALITY_NAME}
-# boto3 Subject keys (CreateCertificateAuthority) for the same attributes
-AWS_SUBJECT_KEYS = {"commonName": "CommonName", "organization": "Organization",
-                    "organizationalUnit": "OrganizationalUnit", "country": "Country", "state": "State",
-                    "locality": "Locality"}
+AWS_SUBJECT_KEYS = spec.AWS_SUBJECT_KEYS  # boto3 Subject keys (CreateCertificateAuthority) for the same attributes
 
 
 def new_key(algorithm: str = spec.DEFAULT_KEY_ALGORITHM):

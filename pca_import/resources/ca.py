@@ -14,12 +14,11 @@ from pca_import.resources.types import CA_NAME, ISSUED_NAME, TYPE_MODULE, with_l
 
 from pca_import.core import clock
 from pca_import.aws.client import AccountRole, AwsError, region_of
-from pca_import.core.pem import canonical_pem
+from pca_import.core.pem import canonical_pem, validity_periods
 from pca_import.core.ca_settings import ca_problems, issue_problems
-from pca_import.core.spec import ROOT_TEMPLATE, default_signing_algorithm
+from pca_import.core.spec import AWS_SUBJECT_KEYS, ROOT_TEMPLATE, default_signing_algorithm
 from pca_import.resources.ca_import import AwsProvider, _account_problems, _log, is_unknown
 from pca_import.core.renewal import end_date_value, issuer_too_short, new_validity, renewal_due
-from pca_import.core.x509build import AWS_SUBJECT_KEYS, key_algorithm_of
 
 def _known(props: dict, key: str):
     value = props.get(key)
@@ -40,6 +39,8 @@ def _issuer_key_algorithm(template_arn, csr, issuer_chain) -> str | None:
     """The issuing key's algorithm: the CA's own (its CSR) for a root signing itself, else the issuer's
     certificate's; None when not known yet or unreadable."""
     from cryptography import x509
+
+    from pca_import.core.x509build import key_algorithm_of
     try:
         if template_arn == ROOT_TEMPLATE and isinstance(csr, str):
             return key_algorithm_of(x509.load_pem_x509_csr(csr.encode()).public_key())
@@ -112,13 +113,16 @@ class PrivateCertificateAuthority(Resource, module=TYPE_MODULE, name=CA_NAME):
             props["region"] = region
         if account:
             props["account"] = account
-        super().__init__(PrivateCaProvider(), name, props, with_legacy_alias(opts))
+        super().__init__(PrivateCaProvider(), name, props, with_legacy_alias(name, opts))
 
 
 def _not_after(pem_text: str | None):
     """The first certificate's NotAfter in a PEM text (None when there is none or it cannot be read)."""
     if not isinstance(pem_text, str) or "BEGIN CERTIFICATE" not in pem_text:
         return None
+    periods = validity_periods(pem_text)  # from the DER: a preview that decides no renewal loads no cryptography
+    if periods:
+        return periods[0][1]
     from cryptography import x509
     try:
         return x509.load_pem_x509_certificate(pem_text.encode()).not_valid_after_utc
@@ -138,6 +142,7 @@ class IssuedCaCertificateProvider(AwsProvider):
     __module__ = "pca_import.ca_resources"  # the stable pickle path (see pca_import/ca_resources.py)
 
     REPLACE_KEYS = ("issuer_arn", "csr", "template_arn", "signing_algorithm", "validity_days")
+    CHECKED_KEYS = ("csr", "template_arn", "signing_algorithm", "validity_days", "issuer_chain")
 
     @staticmethod
     def _label(props) -> str:
@@ -165,6 +170,8 @@ class IssuedCaCertificateProvider(AwsProvider):
         return True, f"renews: {decision.reason}; {validity.describe()}"
 
     def check(self, olds, news):
+        if olds and all(not is_unknown(news.get(k)) and olds.get(k) == news.get(k) for k in self.CHECKED_KEYS):
+            return CheckResult(news, [])  # judged as they are at the last successful apply (no time in these rules)
         issuer_key = _issuer_key_algorithm(_known(news, "template_arn"), _known(news, "csr"),
                                            _known(news, "issuer_chain"))
         problems = issue_problems(_known(news, "template_arn"), _known(news, "signing_algorithm"),
@@ -250,4 +257,4 @@ class IssuedCaCertificate(Resource, module=TYPE_MODULE, name=ISSUED_NAME):
                  "certificate": None, "certificate_chain": None, "certificate_arn": None}
         if issuer_account:
             props["issuer_account"] = issuer_account
-        super().__init__(IssuedCaCertificateProvider(), name, props, with_legacy_alias(opts))
+        super().__init__(IssuedCaCertificateProvider(), name, props, with_legacy_alias(name, opts))

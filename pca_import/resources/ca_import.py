@@ -12,12 +12,12 @@ from typing import Any
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
                             ResourceProvider, UpdateResult)
 
+from pca_import.core import clock
 from pca_import.aws.client import ROLE_ARN, CaView, PrivateCa, Settings, account_of, check_owner
-from pca_import.core.validate import validate_import
 from pca_import.diagnostics import note as _log
 from pca_import.errors import ActionableError, AwsError, MissingExtra, OwnedByAnother
 from pca_import.core.options import SETTINGS, ImportOptions
-from pca_import.core.pem import canonical_pem
+from pca_import.core.pem import canonical_pem, validity_periods
 from pca_import.resources.unknowns import UNKNOWN_SENTINEL
 from pca_import.core.report import ERROR, Location
 from pca_import.resources.provider_errors import ProviderError
@@ -94,6 +94,16 @@ def unchanged_since_apply(olds: dict | None, news: dict) -> bool:
         elif old != new:
             return False
     return True
+
+
+def _valid_now(props: dict) -> bool:
+    """Every certificate of the import (certificate and chain) within its validity now, read from the DER alone;
+    False when one is not, or cannot be read that way (the rule engine then says what is wrong)."""
+    periods = validity_periods(_complete_chain(props.get("certificate"), props.get("certificate_chain")))
+    if not periods:
+        return False
+    now = clock.now()
+    return all(start <= now <= end for start, end in periods)
 
 
 def holds_private_key(value: Any) -> bool:
@@ -179,8 +189,13 @@ class CaCertificateImportProvider(AwsProvider):
         # Reads at preview only where they can change the verdict: inputs new or changed since the last successful
         # apply. An unchanged resource was checked against the live CA then; what changed in AWS since is drift,
         # which `pulumi refresh` reads (a pull-request preview of a large hierarchy pays no AWS round trips).
+        unchanged = unchanged_since_apply(olds, news)
         live = (bool(arn) and self._live_checks and self._offline_reason is None and not account_failures
-                and not _has_unknown(news.get("account")) and not unchanged_since_apply(olds, news))
+                and not _has_unknown(news.get("account")) and not unchanged)
+        if unchanged and _valid_now(news):
+            # The rules judged these very inputs at the last successful apply; only time changes a verdict since,
+            # and it is checked above (expired, not yet valid). So the rule engine (and cryptography) is not loaded.
+            return CheckResult({**news, **{k: olds[k] for k in PEM_INPUTS if k in olds}}, failures)
         if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
             if live:
                 self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,
@@ -196,6 +211,7 @@ class CaCertificateImportProvider(AwsProvider):
                                        account=_known(news, "account"),
                                        chain_known=not chain_unknown, previous_owner=(olds or {}).get("owner"))
         if report is None:  # with the chain unknown, the engine leaves the rules about its presence for later
+            from pca_import.core.validate import validate_import  # loads cryptography: only when a rule runs
             report = validate_import(certificate, chain, profile=options.rule_profile,
                                      expiry_warning_days=options.expiry_warning_days, chain_known=not chain_unknown)
         for f in report.sorted_findings():

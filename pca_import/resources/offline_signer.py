@@ -151,4 +151,4 @@ class OfflineSignedCertificate(Resource, module=TYPE_MODULE, name=SIGNED_NAME):
         super().__init__(OfflineSignerProvider(), name, {
             "csr": csr, "signer_certificate": signer_certificate, "validity_days": validity_days,
             "path_length": path_length, "renewal": renewal, "renew_before_days": renew_before_days,
-            "ca_name": name.removesuffix("-signed"), "certificate": None, "serial": None}, with_legacy_alias(opts))
+            "ca_name": name.removesuffix("-signed"), "certificate": None, "serial": None}, with_legacy_alias(name, opts))

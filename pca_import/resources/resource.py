@@ -4,6 +4,9 @@ Warnings from the rule engine are shown with `pulumi.log.warn` at preview, where
 (a dynamic provider cannot log); errors fail the preview through the provider's check.
 """
 
+import asyncio
+import concurrent.futures
+import functools
 from dataclasses import dataclass
 from typing import Awaitable, Optional
 
@@ -13,7 +16,6 @@ from pulumi.dynamic import Resource
 from pca_import.resources.types import IMPORT_NAME, TYPE_MODULE, with_legacy_alias
 
 from pca_import.aws.client import tag_value
-from pca_import.core.validate import validate_import
 from pca_import.core.options import ImportOptions
 from pca_import.resources.ca_import import FACT_OUTPUTS, CaCertificateImportProvider
 
@@ -96,30 +98,44 @@ class CaCertificateImport(Resource, module=TYPE_MODULE, name=IMPORT_NAME):
             "complete_chain": None,
             **{k: None for k in FACT_OUTPUTS},
         }
-        super().__init__(CaCertificateImportProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(CaCertificateImportProvider(), resource_name, props, with_legacy_alias(resource_name, opts))
         _warn_when_known(self, resource_name, args)
 
 
+def _findings(name: str, values) -> list[tuple[str, str]]:
+    """(severity, text) of the warnings and notices for import `name`'s certificate, chain, profile and warning days."""
+    cert, chain, profile, days = values
+    if not cert:
+        return []
+    options, problems = ImportOptions.from_props({"rule_profile": profile, "expiry_warning_days": days})
+    if problems:
+        return []  # the provider's check reports them
+    from pca_import.core.validate import validate_import  # loads cryptography: only when there is a certificate
+    report = validate_import(cert, chain, profile=options.rule_profile, expiry_warning_days=options.expiry_warning_days)
+    return [(f.severity, f"[{f.code}] {name}: {f.location}: {f.message}") for f in report.findings
+            if f.severity in ("warning", "notice")]
+
+
+@functools.cache
+def _judge() -> concurrent.futures.ThreadPoolExecutor:
+    """One thread of its own for the program-side rules: off the event loop that registers the resources, and out
+    of the SDK's default pool, whose threads carry the registration calls."""
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pca-import-rules")
+
+
 def _warn_when_known(resource: CaCertificateImport, name: str, args: CaCertificateImportArgs) -> None:
+    def log(found: list[tuple[str, str]]) -> None:
+        for severity, text in found:
+            (pulumi.log.warn if severity == "warning" else pulumi.log.info)(text, resource=resource)
+
     def show(values):
-        cert, chain, profile, days = values
-        if not cert:
-            return None
-        options, problems = ImportOptions.from_props({"rule_profile": profile, "expiry_warning_days": days})
-        if problems:
-            return None  # the provider's check reports them
-        report = validate_import(cert, chain, profile=options.rule_profile,
-                                 expiry_warning_days=options.expiry_warning_days)
-        for f in report.findings:
-            if f.severity == "warning":
-                pulumi.log.warn(f"[{f.code}] {name}: {f.location}: {f.message}", resource=resource)
-            elif f.severity == "notice":
-                pulumi.log.info(f"[{f.code}] {name}: {f.location}: {f.message}", resource=resource)
-        return None
+        async def judge() -> None:  # the SDK waits for it before the program ends
+            log(await asyncio.get_running_loop().run_in_executor(_judge(), _findings, name, values))
+        return judge()
 
     values = (args.certificate, args.certificate_chain, args.rule_profile, args.expiry_warning_days)
     if not any(isinstance(v, (pulumi.Output, Awaitable)) for v in values):
-        show(values)  # all known now: no Output to wait for
+        log(_findings(name, values))  # all known now: no Output to wait for
         return
     # one Output over what is pending; the plain values join it as they are (an Output each would be polled by the
     # SDK until the program ends)

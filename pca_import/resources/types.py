@@ -23,7 +23,16 @@ def type_of(name: str) -> str:
 IMPORT_TYPE, CA_TYPE = type_of(IMPORT_NAME), type_of(CA_NAME)
 
 
-def with_legacy_alias(opts: Any) -> Any:
-    """`opts` plus an alias from the old type, same name and parent (aliases given by the caller are kept)."""
+def with_legacy_alias(name: str, opts: Any) -> Any:
+    """`opts` plus an alias from the old type, same name and parent (aliases given by the caller are kept).
+
+    The alias is the old URN itself, not `Alias(type_=...)`: the SDK turns an `Alias` object into a URN with about
+    a dozen Outputs per resource (a task each, polled until the program ends); a URN string costs one Output (from
+    the parent's URN) or none, and the engine matches it the same way."""
     import pulumi
-    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_TYPE)]))
+    parent = getattr(opts, "parent", None)
+    if parent is None:  # at the stack's top level: the URN is known now
+        urn: Any = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{LEGACY_TYPE}::{name}"
+    else:  # under a component: its type chain, then the old type
+        urn = parent.urn.apply(lambda parent_urn: f"{parent_urn[:parent_urn.rfind('::')]}${LEGACY_TYPE}::{name}")
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[urn]))

@@ -80,3 +80,58 @@ def test_a_stack_of_the_previous_version_upgrades_without_replace_or_write(tmp_p
     for stack in ("pki", "signer"):
         proj.pulumi("preview", "--expect-no-changes", stack=stack)
         proj.pulumi("refresh", "--yes", "--expect-no-changes", "--skip-preview", stack=stack)
+
+
+USER_PROGRAM = '''
+import pulumi
+from pca_import.ca_resources import PrivateCertificateAuthority
+
+def ca(name, cn, opts=None):
+    return PrivateCertificateAuthority(name, ca_type="ROOT", key_algorithm="EC_prime256v1",
+                                       subject={"commonName": cn}, opts=opts)
+
+class Team(pulumi.ComponentResource):
+    def __init__(self, name):
+        super().__init__("acme:pki:Team", name)
+        ca(f"{name}-ca", "Nested Root", pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+ca("top-ca", "Top Root")
+Team("team")
+'''
+
+
+def test_a_users_own_program_of_the_previous_version_keeps_its_resources(tmp_path, emulator_url):
+    """A user's program (not our project) that declared our resources with the previous version — one at the
+    stack's top level, one inside the user's own component — keeps them: each carries its old URN as an alias, so
+    the resources are the same ones with their new type, nothing created or deleted in AWS."""
+    from calls import Calls
+    old = tmp_path / "previous"
+    _previous_source(old)
+    env = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    proj = LocalProject(tmp_path / "work", engine_bin(), {**env, "PYTHONPATH": str(old)})
+    main = proj.dir / "__main__.py"
+    main.unlink()
+    main.write_text(USER_PROGRAM)
+    proj.init_stack("team")
+    proj.up("team")
+    before = json.loads(proj.pulumi("stack", "export", stack="team").stdout)["deployment"]["resources"]
+    assert {r["type"] for r in before if r.get("custom") and "dynamic" in r["type"]} == {
+        "pulumi-python:dynamic:Resource"}  # really made by the previous version
+
+    proj.env.pop("PYTHONPATH")  # this version
+    steps = json.loads(proj.pulumi("preview", "--json", stack="team").stdout)["steps"]
+    ops = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps}
+    assert ops.get("top-ca", "same") == ops.get("team-ca", "same") == "same", ops
+    assert not [op for op in ops.values() if op in ("create", "delete", "replace", "create-replacement")], ops
+    calls = Calls(emulator_url)
+    calls.reset()
+    proj.up("team")
+    assert not {k: v for k, v in calls.get().items() if k in WRITES}
+    after = json.loads(proj.pulumi("stack", "export", stack="team").stdout)["deployment"]["resources"]
+    by_name = {r["urn"].rsplit("::", 1)[1]: r for r in after}
+    assert by_name["top-ca"]["type"] == by_name["team-ca"]["type"] == "pulumi-python:dynamic/pca_import:PrivateCertificateAuthority"
+    assert by_name["team-ca"]["parent"].endswith("acme:pki:Team::team")
+    assert sorted(r.get("id") for r in after if r.get("id")) == sorted(r.get("id") for r in before if r.get("id"))
+    proj.pulumi("preview", "--expect-no-changes", stack="team")

@@ -139,7 +139,7 @@ def test_the_critical_extension_table_drives_the_decision(monkeypatch):
     sub = ca("Table Sub", root, extra_extensions=[(aia, True)])
     assert "EXT001" in validate_import(sub.pem, chain(root)).codes
     table = dict(CRITICAL_EXTENSIONS)
-    table[ExtensionOID.AUTHORITY_INFORMATION_ACCESS] = ("authority information access", private_ca.ALLOWED)
+    table[ExtensionOID.AUTHORITY_INFORMATION_ACCESS.dotted_string] = ("authority information access", private_ca.ALLOWED)
     monkeypatch.setattr(private_ca, "CRITICAL_EXTENSIONS", table)
     assert "EXT001" not in validate_import(sub.pem, chain(root)).codes
 

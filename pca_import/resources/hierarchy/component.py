@@ -347,7 +347,7 @@ def _issue(owner: PkiHierarchy, n: Node, issuer_arn, csr, template, signing_algo
 def _aws_ca(owner: PkiHierarchy, n: Node):
     import pulumi_aws as aws
 
-    from pca_import.core.x509build import AWS_SUBJECT_KEYS
+    from pca_import.core.spec import AWS_SUBJECT_KEYS
     name, opts = owner.child(n.name, "ca", ours=False)
     subject = {snake(AWS_SUBJECT_KEYS[k]): v for k, v in n.subject.items()}
     ca = aws.acmpca.CertificateAuthority(

@@ -12,13 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from pca_import.core.validate import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_PROFILE, PROFILES
 from pca_import.core.pem import PRIVATE_KEY_LABELS
-from pca_import.core.spec import (DEFAULT_KEY_ALGORITHM, ROLE_ARN_PATTERN, account_of, DEFAULT_VALIDITY_DAYS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
-                                  SUBJECT_MAX_LENGTHS)
+from pca_import.core.spec import (DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_KEY_ALGORITHM, DEFAULT_PROFILE, DEFAULT_VALIDITY_DAYS,
+                                  LOCAL_KEY_ALGORITHMS as KEY_ALGORITHMS, MAX_DEPTH, MAX_VALIDITY_DAYS, MAX_WARNING_DAYS,
+                                  PROFILES, ROLE_ARN_PATTERN, SUBJECT_MAX_LENGTHS, account_of)
 from pca_import.core.renewal import DEFAULT_RENEW_BEFORE_DAYS
 from pca_import.core.schema import Choice, Error, Field, Flag, Model, Text, Whole, camel, snake
-from pca_import.core.x509build import KEY_ALGORITHMS
 from pca_import.errors import HierarchyError  # noqa: F401 (defined with the other errors)
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")

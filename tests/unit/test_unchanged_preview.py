@@ -1,0 +1,86 @@
+"""A no-change preview: what was judged at the last successful apply is not judged again, unless time changed the
+verdict — and the provider then never loads cryptography (the reason a pull-request preview of a large hierarchy
+costs little more than trivial resources of the same shape)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from certfactory import ca, chain, csr_for
+
+from pca_import.core.pem import validity_periods
+from pca_import.core.spec import ROOT_TEMPLATE
+from pca_import.provider import CaCertificateImportProvider
+
+ARN = "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/11111111-2222-3333-4444-555555555555"
+UTC = dt.timezone.utc
+
+
+@pytest.mark.parametrize("not_before, not_after", [
+    (dt.datetime(2020, 1, 2, 3, 4, 5), dt.datetime(2049, 12, 31, 23, 59, 59)),  # UTCTime both
+    (dt.datetime(2025, 6, 1), dt.datetime(2050, 1, 1)),  # GeneralizedTime from 2050 (RFC 5280 4.1.2.5)
+    (dt.datetime(1950, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59)),  # the edges of both forms
+])
+def test_validity_read_from_the_der_is_what_cryptography_reads(not_before, not_after):
+    root = ca(f"Validity {not_after.year}", not_before=not_before, not_after=not_after)
+    sub = ca("Validity Sub", root, not_before=not_before + dt.timedelta(days=1), not_after=not_after)
+    assert validity_periods(chain(sub, root)) == [(c.cert.not_valid_before_utc, c.cert.not_valid_after_utc)
+                                                  for c in (sub, root)]
+
+
+@pytest.mark.parametrize("text", [
+    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",  # not a certificate's layout
+    "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",  # not base64
+])
+def test_validity_of_what_is_no_certificate_is_left_to_the_full_parser(text):
+    assert validity_periods(text) is None
+
+
+def _checked(provider, news: dict) -> dict:
+    result = provider.check({}, news)
+    assert not result.failures, [f.reason for f in result.failures]
+    return result.inputs
+
+
+def test_an_unchanged_import_is_not_judged_again_but_a_changed_one_is(monkeypatch):
+    root = ca("Unchanged Root")
+    sub = ca("Unchanged Sub", root)
+    provider = CaCertificateImportProvider()
+    provider._live_checks = False
+    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
+                                "certificate_chain": root.pem})
+    import pca_import.core.validate as validate
+
+    def judged(*_a, **_k):
+        raise AssertionError("the rule engine ran for inputs judged at the last apply")
+    monkeypatch.setattr(validate, "validate_import", judged)
+    same = provider.check(state, {**state, "certificate": "\n" + sub.pem.replace("\n", "\r\n")})  # layout only
+    assert not same.failures
+    assert same.inputs["certificate"] == state["certificate"]  # the state keeps the canonical PEM it had
+    other = ca("Another Sub", root)
+    with pytest.raises(AssertionError, match="rule engine ran"):
+        provider.check(state, {**state, "certificate": other.pem})
+
+
+def test_an_unchanged_import_that_has_expired_since_is_judged_again(monkeypatch):
+    root = ca("Expiring Root", days=400)
+    sub = ca("Expiring Sub", root, days=30)
+    provider = CaCertificateImportProvider()
+    provider._live_checks = False
+    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
+                                "certificate_chain": root.pem})
+    monkeypatch.setenv("PCA_IMPORT_NOW", (dt.datetime.now(UTC) + dt.timedelta(days=60)).isoformat())
+    result = provider.check(state, dict(state))
+    assert any("[VAL001]" in f.reason for f in result.failures), [f.reason for f in result.failures]
+
+
+def test_a_new_root_issue_is_still_checked_against_its_key(tmp_path):
+    """The issued certificate's check skips only inputs it judged before: a signing algorithm of the wrong key
+    family for a new certificate is still refused at preview."""
+    from pca_import.ca_resources import IssuedCaCertificateProvider
+    csr = csr_for("Family Root", "Family Root")  # an EC key
+    news = {"issuer_arn": ARN, "csr": csr, "template_arn": ROOT_TEMPLATE, "signing_algorithm": "SHA256WITHRSA",
+            "validity_days": 365}
+    assert IssuedCaCertificateProvider().check({}, news).failures
+    olds = {**news, "signing_algorithm": "SHA256WITHECDSA"}
+    assert IssuedCaCertificateProvider().check(olds, news).failures  # changed since: judged again
