@@ -9,6 +9,9 @@ from __future__ import annotations
 # ---- ImportCertificateAuthorityCertificate limits (API reference; botocore service model) --------------
 MAX_CERTIFICATE_BYTES = 32768      # Certificate blob 1..32768
 MAX_CHAIN_BYTES = 2097152          # CertificateChain 0..2097152
+# pca-import reads no input larger than this (SIZE003): even with CRLF line ends and comments between blocks, such a
+# text cannot fit AWS's limit once canonical (SIZE001/SIZE002 measure the canonical bytes).
+RAW_LIMITS = {"certificate": 4 * MAX_CERTIFICATE_BYTES, "chain": 4 * MAX_CHAIN_BYTES, "csr": 1024 * 1024}
 MAX_DEPTH = 5                      # "hierarchies are at most 5 levels deep"
 
 # ---- CA statuses ---------------------------------------------------------------------------------

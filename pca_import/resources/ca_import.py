@@ -17,7 +17,8 @@ from pca_import.aws.client import ROLE_ARN, CaView, PrivateCa, Settings, account
 from pca_import.diagnostics import note as _log
 from pca_import.errors import ActionableError, AwsError, MissingExtra, OwnedByAnother
 from pca_import.core.options import SETTINGS, ImportOptions
-from pca_import.core.pem import canonical_pem, validity_periods
+from pca_import.core.spec import RAW_LIMITS
+from pca_import.core.pem import canonical_pem, split_pem, validity_periods
 from pca_import.resources.unknowns import UNKNOWN_SENTINEL
 from pca_import.core.report import ERROR, Location
 from pca_import.resources.provider_errors import ProviderError
@@ -82,6 +83,9 @@ def unchanged_since_apply(olds: dict | None, news: dict) -> bool:
     """The checked inputs equal those of the last successful apply (state's inputs), PEM compared canonically."""
     if not olds:
         return False
+    for key, limit in (("certificate", RAW_LIMITS["certificate"]), ("certificate_chain", RAW_LIMITS["chain"])):
+        if isinstance(news.get(key), str) and len(news[key]) > limit:
+            return False  # not even read: SIZE003 refuses it
     for key in INPUTS:
         old, new = olds.get(key), news.get(key)
         if key == "enabled" and old is None:
@@ -94,6 +98,16 @@ def unchanged_since_apply(olds: dict | None, news: dict) -> bool:
         elif old != new:
             return False
     return True
+
+
+def _only_certificates(value: Any) -> bool:
+    """Nothing but CERTIFICATE blocks (any layout): no key, no stray text, nothing the canonical comparison would not
+    see — an input that holds more than its certificates is judged in full, whatever it was before."""
+    if value is None:
+        return True
+    doc = split_pem(value)
+    return (not doc.stray_text and doc.key_hint is None and not doc.looks_like_der
+            and all(block.label == "CERTIFICATE" and block.der is not None for block in doc.blocks))
 
 
 def _valid_now(props: dict) -> bool:
@@ -192,7 +206,7 @@ class CaCertificateImportProvider(AwsProvider):
         unchanged = unchanged_since_apply(olds, news)
         live = (bool(arn) and self._live_checks and self._offline_reason is None and not account_failures
                 and not _has_unknown(news.get("account")) and not unchanged)
-        if unchanged and _valid_now(news):
+        if unchanged and all(_only_certificates(news.get(k)) for k in PEM_INPUTS) and _valid_now(news):
             # The rules judged these very inputs at the last successful apply; only time changes a verdict since,
             # and it is checked above (expired, not yet valid). So the rule engine (and cryptography) is not loaded.
             return CheckResult({**news, **{k: olds[k] for k in PEM_INPUTS if k in olds}}, failures)

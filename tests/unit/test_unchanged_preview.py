@@ -84,3 +84,33 @@ def test_a_new_root_issue_is_still_checked_against_its_key(tmp_path):
     assert IssuedCaCertificateProvider().check({}, news).failures
     olds = {**news, "signing_algorithm": "SHA256WITHECDSA"}
     assert IssuedCaCertificateProvider().check(olds, news).failures  # changed since: judged again
+
+
+@pytest.mark.parametrize("extra", ["key", "text", "der-block"])
+def test_an_unchanged_certificate_with_something_added_is_judged_in_full(extra, monkeypatch):
+    """The canonical comparison sees only the certificates: a key, text or any other block added to the same
+    certificates is judged in full (a key appended to an input is ENC004, never kept in state)."""
+    from certfactory import private_key_pem
+    root = ca("Appended Root")
+    sub = ca("Appended Sub", root)
+    provider = CaCertificateImportProvider()
+    provider._live_checks = False
+    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
+                                "certificate_chain": root.pem})
+    added = {"key": private_key_pem("Appended Sub"), "text": "issued by the ceremony of 2026-12-01\n",
+             "der-block": "-----BEGIN PKCS7-----\nMAA=\n-----END PKCS7-----\n"}[extra]
+    import pca_import.core.validate as validate
+    runs = []
+    real = validate.validate_import
+    monkeypatch.setattr(validate, "validate_import", lambda *a, **k: runs.append(1) or real(*a, **k))
+    for where in ("certificate", "certificate_chain"):
+        before = len(runs)
+        result = provider.check(state, {**state, where: state[where] + added})
+        assert len(runs) == before + 1  # the rule engine ran
+        codes = " ".join(f.reason for f in result.failures)
+        if extra == "key":
+            assert "[ENC004]" in codes
+        elif extra == "der-block":
+            assert "[ENC00" in codes
+        else:  # text outside the blocks is a notice, not a failure; the state keeps the canonical PEM
+            assert not result.failures and result.inputs[where] == state[where]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pca_import.core.rules.registry import ERROR, rule
 
-from pca_import.core.spec import MAX_CERTIFICATE_BYTES as MAX_CERTIFICATE, MAX_CHAIN_BYTES as MAX_CHAIN
+from pca_import.core.spec import MAX_CERTIFICATE_BYTES as MAX_CERTIFICATE, MAX_CHAIN_BYTES as MAX_CHAIN, RAW_LIMITS
 
 
 @rule("SIZE001", ERROR, "Certificate at most 32 KB",
@@ -26,9 +26,6 @@ def chain_size(f):
                      "include only the issuers of this certificate up to the root"), "chain"
 
 
-# Inputs larger than this are refused before any parsing: even with CRLF line ends and comments between
-# blocks, such a text cannot fit AWS's limit once canonical (SIZE001/SIZE002 measure the canonical bytes).
-RAW_LIMITS = {"certificate": 4 * MAX_CERTIFICATE, "chain": 4 * MAX_CHAIN, "csr": 1024 * 1024}
 
 
 @rule("SIZE003", ERROR, "Inputs AWS could never accept are refused before parsing",
