@@ -201,8 +201,9 @@ def _time(data: bytes, tlv: Tlv) -> dt.datetime:
         text = f"{19 if year >= 50 else 20}{text}"
     elif not (tlv.tag == 0x18 and len(text) == 15 and text.endswith("Z") and text[:14].isdigit()):
         raise DerError("a validity time not in the form RFC 5280 requires")
-    try:
-        return dt.datetime.strptime(text, "%Y%m%d%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    try:  # digits only (checked above): fixed positions, no strptime (its first call builds locale tables)
+        return dt.datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]),
+                           int(text[12:14]), tzinfo=dt.timezone.utc)
     except ValueError as exc:
         raise DerError(f"a validity time that is no date: {exc}") from None
 

@@ -114,3 +114,13 @@ def test_an_unchanged_certificate_with_something_added_is_judged_in_full(extra, 
             assert "[ENC00" in codes
         else:  # text outside the blocks is a notice, not a failure; the state keeps the canonical PEM
             assert not result.failures and result.inputs[where] == state[where]
+
+
+def test_a_certificate_whose_validity_is_no_date_is_left_to_the_full_parser():
+    """Month 13 in notAfter (the same length, so the DER stays well formed): not read as some other date."""
+    from pca_import.core.pem import der_to_pem
+    good = ca("Month Root", not_before=dt.datetime(2020, 1, 1), not_after=dt.datetime(2040, 1, 1))
+    bad = good.der.replace(b"400101000000Z", b"401301000000Z", 1)
+    assert bad != good.der
+    assert validity_periods(der_to_pem(bad)) is None
+    assert validity_periods(good.pem) == [(good.cert.not_valid_before_utc, good.cert.not_valid_after_utc)]
