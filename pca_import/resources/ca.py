@@ -170,7 +170,8 @@ class IssuedCaCertificateProvider(AwsProvider):
         return True, f"renews: {decision.reason}; {validity.describe()}"
 
     def check(self, olds, news):
-        if olds and all(not is_unknown(news.get(k)) and olds.get(k) == news.get(k) for k in self.CHECKED_KEYS):
+        if olds and all(not is_unknown(news.get(k)) and type(olds.get(k)) is type(news.get(k))
+                        and olds.get(k) == news.get(k) for k in self.CHECKED_KEYS):
             return CheckResult(news, [])  # judged as they are at the last successful apply (no time in these rules)
         issuer_key = _issuer_key_algorithm(_known(news, "template_arn"), _known(news, "csr"),
                                            _known(news, "issuer_chain"))

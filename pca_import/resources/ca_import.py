@@ -209,7 +209,8 @@ class CaCertificateImportProvider(AwsProvider):
         if unchanged and all(_only_certificates(news.get(k)) for k in PEM_INPUTS) and _valid_now(news):
             # The rules judged these very inputs at the last successful apply; only time changes a verdict since,
             # and it is checked above (expired, not yet valid). So the rule engine (and cryptography) is not loaded.
-            return CheckResult({**news, **{k: olds[k] for k in PEM_INPUTS if k in olds}}, failures)
+            # the state keeps the canonical PEM that was imported (never the raw text an older version may have kept)
+            return CheckResult({**news, **{k: canonical_pem(news[k]) for k in PEM_INPUTS if news.get(k)}}, failures)
         if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
             if live:
                 self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,

@@ -124,3 +124,35 @@ def test_a_certificate_whose_validity_is_no_date_is_left_to_the_full_parser():
     assert bad != good.der
     assert validity_periods(der_to_pem(bad)) is None
     assert validity_periods(good.pem) == [(good.cert.not_valid_before_utc, good.cert.not_valid_after_utc)]
+
+
+def test_an_unchanged_import_keeps_only_canonical_pem_in_state_even_from_an_older_state():
+    """A state written by an older version kept the raw input (here a chain with a key pasted after it): the same
+    certificates, now given clean, are stored as their canonical PEM — the key does not stay in state."""
+    from certfactory import private_key_pem
+    root = ca("Legacy Root")
+    sub = ca("Legacy Sub", root)
+    provider = CaCertificateImportProvider()
+    provider._live_checks = False
+    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
+                                "certificate_chain": root.pem})
+    clean = dict(state)
+    legacy = {**state, "certificate_chain": root.pem + private_key_pem("Legacy Root")}
+    result = provider.check(legacy, clean)
+    assert not result.failures
+    assert "PRIVATE KEY" not in result.inputs["certificate_chain"]
+    assert result.inputs["certificate_chain"] == state["certificate_chain"]
+
+
+@pytest.mark.parametrize("parent_urn, expected", [
+    (None, "urn:pulumi:dev::proj::pulumi-python:dynamic:Resource::r"),
+    ("urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev",  # the stack given as parent: left out, as the engine does
+     "urn:pulumi:dev::proj::pulumi-python:dynamic:Resource::r"),
+    ("urn:pulumi:dev::proj::pca-import:index:PkiHierarchy::pki",
+     "urn:pulumi:dev::proj::pca-import:index:PkiHierarchy$pulumi-python:dynamic:Resource::r"),
+    ("urn:pulumi:dev::proj::acme:x:Outer$pca-import:index:PkiHierarchy::pki",
+     "urn:pulumi:dev::proj::acme:x:Outer$pca-import:index:PkiHierarchy$pulumi-python:dynamic:Resource::r"),
+])
+def test_the_old_urn_an_alias_names(parent_urn, expected):
+    from pca_import.resources.types import legacy_urn
+    assert legacy_urn("r", parent_urn, "dev", "proj") == expected
