@@ -96,6 +96,7 @@ class Report:
         self.certificate_chain = certificate_chain  # canonical PEM chain that would be sent
         self.ca_type = ca_type                      # ROOT or SUBORDINATE (given or inferred)
         self.not_checked: list[tuple[str, str]] = []  # (rule code, why it could not run)
+        self.validity: list[tuple[str, str, Any]] = []  # (label, location, not_after) of each parsed certificate
         self._cert: Any = None
         self._chain_length = 0
 
@@ -136,6 +137,16 @@ class Report:
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=lambda f: (SEVERITY_ORDER[f.severity], _natural(f.location), f.code))
+
+    def verdict(self) -> dict[str, Any]:
+        """What a program needs to show this judgement's warnings again without judging again (kept in state by
+        the import resource): the warnings and notices that only the inputs decide, and each certificate's end,
+        from which VAL003 (time) is computed afresh. Status-dependent findings (STAT) are left out: the status is
+        drift, which a refresh reads."""
+        return {"findings": [{"code": f.code, "severity": str(f.severity), "location": str(f.location),
+                              "message": f.message} for f in self.sorted_findings()
+                             if f.severity in (WARNING, NOTICE) and f.code != "VAL003" and not f.code.startswith("STAT")],
+                "validity": [[label, location, end.isoformat()] for label, location, end in self.validity]}
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "findings": [f.to_dict() for f in self.sorted_findings()],

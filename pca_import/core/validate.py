@@ -97,6 +97,10 @@ def validate_import(certificate: bytes | str | None, chain: bytes | str | None =
                     certificate=(f.canonical_certificate or b"").decode() or None,
                     certificate_chain=(f.canonical_chain or b"").decode() or None)
     report.not_checked = not_checked
+    try:
+        report.validity = [(c.label, c.location, c.not_after()) for c in f.parsed_path]
+    except Exception:  # noqa: BLE001 - a date cryptography cannot give: VAL001/ENC007 say why; nothing to keep
+        report.validity = []
     report.attach_certificate(f.cert, len(f.chain))
     return report
 

@@ -24,6 +24,8 @@ from pca_import.core.report import ERROR, Location
 from pca_import.resources.provider_errors import ProviderError
 
 INPUTS = ("certificate_authority_arn", "certificate", "certificate_chain", *SETTINGS, "owner", "account")
+# The judgement of the inputs (Report.verdict) kept beside them: a preview shows its warnings without judging again.
+VERDICT = "verdict"
 FACT_OUTPUTS = ("status", "ca_type", "key_algorithm", "serial", "not_before", "not_after", "sha256_fingerprint",
                 "subject", "issuer", "owner_tag")
 # Statuses a refresh compares with the declared one (`enabled`); a CA in another status (e.g. DELETED) is gone.
@@ -210,7 +212,9 @@ class CaCertificateImportProvider(AwsProvider):
             # The rules judged these very inputs at the last successful apply; only time changes a verdict since,
             # and it is checked above (expired, not yet valid). So the rule engine (and cryptography) is not loaded.
             # the state keeps the canonical PEM that was imported (never the raw text an older version may have kept)
-            return CheckResult({**news, **{k: canonical_pem(news[k]) for k in PEM_INPUTS if news.get(k)}}, failures)
+            # and that judgement's verdict, from which the program shows its warnings
+            return CheckResult({**news, **{k: canonical_pem(news[k]) for k in PEM_INPUTS if news.get(k)},
+                                VERDICT: olds.get(VERDICT)}, failures)
         if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
             if live:
                 self._live_report(arn, None, None, options, _known(news, "owner"), failures, owner_only=True,
@@ -243,6 +247,7 @@ class CaCertificateImportProvider(AwsProvider):
         if report.ok and report.certificate:
             # the inputs kept in state are the canonical PEM that is imported, as a refresh reads it back: a refresh
             # then shows only what really changed, not a layout difference of the same certificate
+            news[VERDICT] = report.verdict()  # the warnings the program shows, at this preview and every later one
             news["certificate"] = report.certificate
             if not chain_unknown and news.get("certificate_chain") and report.certificate_chain:
                 news["certificate_chain"] = report.certificate_chain
@@ -343,6 +348,7 @@ class CaCertificateImportProvider(AwsProvider):
             outs["owner_tag"] = live.get("owner")
         # "" for no tag: the engine drops a null output, and a missing key means "not read" (older state)
         outs["owner_tag"] = outs["owner_tag"] or ""
+        outs[VERDICT] = props.get(VERDICT)
         outs["certificate"] = live.get("certificate")
         outs["certificate_chain"] = live.get("certificate_chain")
         outs["complete_chain"] = _complete_chain(live.get("certificate"), live.get("certificate_chain"))
@@ -360,7 +366,7 @@ class CaCertificateImportProvider(AwsProvider):
         if same_pem and (news.get("owner") or None) == (previous or None) and tag_kept:
             # settings changed (or the CA's status drifted): keep the facts we have; AWS only to change the status
             outs = dict(olds)
-            outs.update({k: news.get(k) for k in INPUTS if k not in ("certificate", "certificate_chain")})
+            outs.update({k: news.get(k) for k in (*INPUTS, VERDICT) if k not in ("certificate", "certificate_chain")})
             return UpdateResult(outs=self._converge_status(news, self._outputs(outs, olds), previous))
         arn = news["certificate_authority_arn"]
         if olds.get("status") == "DISABLED" and not same_pem:
@@ -382,7 +388,7 @@ class CaCertificateImportProvider(AwsProvider):
         outs = self._outputs(props, live)
         if live["status"] in ("ACTIVE", "DISABLED"):  # what the CA is, as the display shows it: enabled false -> true
             outs["enabled"] = live["status"] == "ACTIVE"
-        return ReadResult(id_=id_, outs=outs, inputs={k: outs.get(k) for k in INPUTS})
+        return ReadResult(id_=id_, outs=outs, inputs={k: outs.get(k) for k in (*INPUTS, VERDICT)})
 
     # ---- delete: retain (default) or disable; release the owner tag; a CA already gone is fine ---------
 

@@ -8,16 +8,19 @@ import asyncio
 import concurrent.futures
 import functools
 from dataclasses import dataclass
-from typing import Awaitable, Optional
+from typing import Any, Awaitable, Optional
 
 import pulumi
 from pulumi.dynamic import Resource
+from pulumi.output import contains_unknowns
 
 from pca_import.resources.types import IMPORT_NAME, TYPE_MODULE, with_legacy_alias
 
 from pca_import.aws.client import tag_value
+from pca_import.core import clock
+from pca_import.core.expiry import expiring, kept_path
 from pca_import.core.options import ImportOptions
-from pca_import.resources.ca_import import FACT_OUTPUTS, CaCertificateImportProvider
+from pca_import.resources.ca_import import FACT_OUTPUTS, VERDICT, CaCertificateImportProvider
 
 
 @dataclass
@@ -96,6 +99,7 @@ class CaCertificateImport(Resource, module=TYPE_MODULE, name=IMPORT_NAME):
             "owner": owner_of(resource_name),
             **({"account": args.account} if args.account else {}),
             "complete_chain": None,
+            VERDICT: None,  # the provider's judgement of the inputs: the warnings shown below
             **{k: None for k in FACT_OUTPUTS},
         }
         super().__init__(CaCertificateImportProvider(), resource_name, props, with_legacy_alias(resource_name, opts))
@@ -103,7 +107,8 @@ class CaCertificateImport(Resource, module=TYPE_MODULE, name=IMPORT_NAME):
 
 
 def _findings(name: str, values) -> list[tuple[str, str]]:
-    """(severity, text) of the warnings and notices for import `name`'s certificate, chain, profile and warning days."""
+    """(severity, text) of the warnings and notices for import `name`'s certificate, chain, profile and warning days,
+    from the rule engine (a verdict this version did not write: a state made by an earlier version)."""
     cert, chain, profile, days = values
     if not cert:
         return []
@@ -116,6 +121,19 @@ def _findings(name: str, values) -> list[tuple[str, str]]:
             if f.severity in ("warning", "notice")]
 
 
+def _from_verdict(name: str, verdict: Any, days: Any) -> list[tuple[str, str]] | None:
+    """The same warnings from the provider's verdict (kept in state), VAL003 computed afresh from the dates it
+    kept; None when `verdict` is not one (unknown, or a state made before verdicts were kept)."""
+    path = kept_path(verdict)
+    options, problems = ImportOptions.from_props({"expiry_warning_days": days})
+    if path is None or problems:
+        return None
+    found = [(f["severity"], f"[{f['code']}] {name}: {f['location']}: {f['message']}") for f in verdict["findings"]]
+    found += [("warning", f"[VAL003] {name}: {location}: {message}")
+              for message, location in expiring(path, clock.now(), options.expiry_warning_days)]
+    return found
+
+
 @functools.cache
 def _judge() -> concurrent.futures.ThreadPoolExecutor:
     """One thread of its own for the program-side rules: off the event loop that registers the resources, and out
@@ -124,19 +142,32 @@ def _judge() -> concurrent.futures.ThreadPoolExecutor:
 
 
 def _warn_when_known(resource: CaCertificateImport, name: str, args: CaCertificateImportArgs) -> None:
+    """Show the import's warnings and notices once its inputs are known: from the verdict its provider's check
+    returned (this preview's for new or changed inputs, the last apply's for unchanged ones), or, for a state made
+    before verdicts were kept, from the rule engine on a thread of its own."""
     def log(found: list[tuple[str, str]]) -> None:
         for severity, text in found:
             (pulumi.log.warn if severity == "warning" else pulumi.log.info)(text, resource=resource)
 
     def show(values):
+        verdict, inputs = values[0], values[1:]
+        if any(contains_unknowns(v) for v in inputs):
+            return None  # an input known only at apply: its warnings come then
+        if not inputs[0]:
+            return None  # no certificate: nothing to judge
+        if contains_unknowns(verdict):
+            verdict = None  # a state made before verdicts were kept (at preview the SDK calls a missing output unknown)
+        found = _from_verdict(name, verdict, inputs[3])
+        if found is not None:
+            return log(found)
+
         async def judge() -> None:  # the SDK waits for it before the program ends
-            log(await asyncio.get_running_loop().run_in_executor(_judge(), _findings, name, values))
+            log(await asyncio.get_running_loop().run_in_executor(_judge(), _findings, name, inputs))
         return judge()
 
-    values = (args.certificate, args.certificate_chain, args.rule_profile, args.expiry_warning_days)
-    if not any(isinstance(v, (pulumi.Output, Awaitable)) for v in values):
-        log(_findings(name, values))  # all known now: no Output to wait for
-        return
+    # the verdict as a value even while unknown (the UNKNOWN marker), so a state without one still gets its warnings
+    values = (resource.verdict.apply(lambda v: v, True), args.certificate, args.certificate_chain, args.rule_profile,
+              args.expiry_warning_days)
     # one Output over what is pending; the plain values join it as they are (an Output each would be polled by the
     # SDK until the program ends)
     pending = [i for i, v in enumerate(values) if isinstance(v, (pulumi.Output, Awaitable))]
@@ -146,4 +177,4 @@ def _warn_when_known(resource: CaCertificateImport, name: str, args: CaCertifica
         for i, v in zip(pending, resolved):
             merged[i] = v
         return show(merged)
-    pulumi.Output.all(*[values[i] for i in pending]).apply(with_plain)
+    pulumi.Output.all(*[values[i] for i in pending]).apply(with_plain, True)

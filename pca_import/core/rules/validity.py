@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pca_import.core.expiry import expiring
 from pca_import.core.facts import Facts
 from pca_import.core.rules.registry import ERROR, WARNING, rule
 
@@ -33,12 +34,9 @@ def already_valid(f: Facts):
       "Operational: a CA certificate close to expiry should be renewed (expiry_warning_days, default 30).",
       source="operational", aws_exception=None)
 def expiring_soon(f: Facts):
-    horizon = f.now + dt.timedelta(days=f.expiry_warning_days)
-    for c in f.parsed_path:
-        if f.now <= c.not_after() < horizon:
-            days = (c.not_after() - f.now).days
-            yield None, (f"{c.label} expires in {days} day(s), on {c.not_after():%Y-%m-%d}: plan its renewal "
-                         f"(threshold {f.expiry_warning_days} days)"), c.location
+    path = [(c.label, c.location, c.not_after()) for c in f.parsed_path]
+    for message, location in expiring(path, f.now, f.expiry_warning_days):
+        yield None, message, location
 
 
 @rule("VAL004", WARNING, "Does not outlive its issuer",
