@@ -1,7 +1,7 @@
 """`CaCertificateImport`: the Pulumi resource a program declares (program side of the dynamic provider).
 
-Warnings from the rule engine are shown with `pulumi.log.warn` at preview, where a person sees them
-(a dynamic provider cannot log); errors fail the preview through the provider's check.
+Warnings are shown with `pulumi.log.warn` at preview, where a person sees them (a dynamic provider cannot log),
+from the verdict the provider's check kept; errors fail the preview through the provider's check.
 """
 
 import asyncio
@@ -79,6 +79,7 @@ class CaCertificateImport(Resource, module=TYPE_MODULE, name=IMPORT_NAME):
     enabled: pulumi.Output[bool]
     owner: pulumi.Output[str]
     owner_tag: pulumi.Output[Optional[str]]
+    verdict: pulumi.Output[Optional[dict]]
 
     def __init__(self, resource_name: str, args: CaCertificateImportArgs | None = None,
                  opts: pulumi.ResourceOptions | None = None, **kwargs):
