@@ -209,10 +209,10 @@ class CaCertificateImportProvider(AwsProvider):
         live = (bool(arn) and self._live_checks and self._offline_reason is None and not account_failures
                 and not _has_unknown(news.get("account")) and not unchanged)
         if unchanged and all(_only_certificates(news.get(k)) for k in PEM_INPUTS) and _valid_now(news):
-            # The rules judged these very inputs at the last successful apply; only time changes a verdict since,
-            # and it is checked above (expired, not yet valid). So the rule engine (and cryptography) is not loaded.
-            # the state keeps the canonical PEM that was imported (never the raw text an older version may have kept)
-            # and that judgement's verdict, from which the program shows its warnings
+            # The rules judged these very inputs at the last successful apply; only time can change that verdict, and
+            # _valid_now has just checked it (expired, not yet valid). So no rule runs and cryptography is not loaded.
+            # The state keeps the canonical PEM that was imported (never the raw text an older version may have kept)
+            # and that judgement's verdict, from which the program shows the warnings.
             return CheckResult({**news, **{k: canonical_pem(news[k]) for k in PEM_INPUTS if news.get(k)},
                                 VERDICT: olds.get(VERDICT)}, failures)
         if cert_unknown:  # nothing to check yet but the owner; the signer's output will arrive at apply
