@@ -342,6 +342,18 @@ def _readme_example() -> str:
     return block[:block.index("\n```")] + "\n"
 
 
+def _readme_pulumi_yaml() -> str:
+    """The `Pulumi.yaml` the README's own-repository section shows (an indented block after `# Pulumi.yaml`)."""
+    text = (REPO / "README.md").read_text()
+    lines = text[text.index("    # Pulumi.yaml\n") + len("    # Pulumi.yaml\n"):].splitlines()
+    block = []
+    for line in lines:
+        if not line.strip():
+            break
+        block.append(line[4:])
+    return "\n".join(block) + "\n"
+
+
 @pytest.mark.engine
 def test_the_readmes_own_repo_example_runs_as_written_from_a_separate_project(tmp_path, pulumi_venv, emulator_venv):
     """README, "Using pca-import in your own repository": its program, in a project of its own whose virtualenv is
@@ -351,8 +363,8 @@ def test_the_readmes_own_repo_example_runs_as_written_from_a_separate_project(tm
     _venv, url = emulator_venv
     prog = tmp_path / "infra"
     prog.mkdir()
-    (prog / "Pulumi.yaml").write_text("name: infra\nruntime:\n  name: python\n  options:\n"
-                                      f"    virtualenv: {pulumi_venv.root}\n")
+    (prog / "Pulumi.yaml").write_text(_readme_pulumi_yaml())  # as written: its virtualenv is `venv`
+    (prog / "venv").symlink_to(pulumi_venv.root)
     (prog / "__main__.py").write_text(_readme_example())
     env = {"PATH": os.pathsep.join([engine_bin(), str(pulumi_venv.bin), "/usr/bin", "/bin"]),
            "PULUMI_HOME": str(tmp_path / "home"), "PULUMI_BACKEND_URL": f"file://{tmp_path}",
@@ -386,6 +398,8 @@ def test_the_readmes_own_repo_example_runs_as_written_from_a_separate_project(tm
     pulumi("up", "--yes")
     cas = json.loads(pulumi("stack", "output", "cas", "--json").stdout)
     assert cas["partner"]["status"] == "ACTIVE" and cas["partner"]["signed_by"] == "external (file partner.pem)"
+    # the CSR stays exported once the CA is ACTIVE: its signer signs it again at each renewal (README says so)
+    assert "partner" in json.loads(pulumi("stack", "output", "external_csrs", "--json").stdout)
     pulumi("up", "--yes", "--expect-no-changes")
     pulumi("refresh", "--yes", "--expect-no-changes")
     pulumi("destroy", "--yes")
