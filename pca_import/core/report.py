@@ -140,9 +140,9 @@ class Report:
 
     def verdict(self) -> dict[str, Any]:
         """What a program needs to show this judgement's warnings again without judging again (kept in state by
-        the import resource): the warnings and notices that only the inputs decide, and each certificate's end,
-        from which VAL003 (time) is computed afresh. Status-dependent findings (STAT) are left out: the status is
-        drift, which a refresh reads."""
+        the import resource): the warnings and notices the inputs decide (and, judged against the live CA, its CSR,
+        which does not change: KEY002), and each certificate's end, from which VAL003 (time) is computed afresh.
+        Status-dependent findings (STAT) are left out: the status is drift, which a refresh reads."""
         return {"findings": [{"code": f.code, "severity": str(f.severity), "location": str(f.location),
                               "message": f.message} for f in self.sorted_findings()
                              if f.severity in (WARNING, NOTICE) and f.code != "VAL003" and not f.code.startswith("STAT")],

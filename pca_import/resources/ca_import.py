@@ -13,6 +13,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
                             ResourceProvider, UpdateResult)
 
 from pca_import.core import clock
+from pca_import.core.expiry import kept_path
 from pca_import.aws.client import ROLE_ARN, CaView, PrivateCa, Settings, account_of, check_owner
 from pca_import.diagnostics import note as _log
 from pca_import.errors import ActionableError, AwsError, MissingExtra, OwnedByAnother
@@ -208,7 +209,8 @@ class CaCertificateImportProvider(AwsProvider):
         unchanged = unchanged_since_apply(olds, news)
         live = (bool(arn) and self._live_checks and self._offline_reason is None and not account_failures
                 and not _has_unknown(news.get("account")) and not unchanged)
-        if unchanged and all(_only_certificates(news.get(k)) for k in PEM_INPUTS) and _valid_now(news):
+        if (unchanged and kept_path((olds or {}).get(VERDICT)) is not None
+                and all(_only_certificates(news.get(k)) for k in PEM_INPUTS) and _valid_now(news)):
             # The rules judged these very inputs at the last successful apply; only time can change that verdict, and
             # _valid_now has just checked it (expired, not yet valid). So no rule runs and cryptography is not loaded.
             # The state keeps the canonical PEM that was imported (never the raw text an older version may have kept)
@@ -386,6 +388,8 @@ class CaCertificateImportProvider(AwsProvider):
         if live is None:
             return ReadResult(id_="", outs={})
         outs = self._outputs(props, live)
+        if any(canonical_pem(props.get(k)) != canonical_pem(live.get(k)) for k in PEM_INPUTS):
+            outs[VERDICT] = None  # AWS holds other certificates than those judged: the next check judges anew
         if live["status"] in ("ACTIVE", "DISABLED"):  # what the CA is, as the display shows it: enabled false -> true
             outs["enabled"] = live["status"] == "ACTIVE"
         return ReadResult(id_=id_, outs=outs, inputs={k: outs.get(k) for k in (*INPUTS, VERDICT)})

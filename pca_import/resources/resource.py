@@ -129,7 +129,11 @@ def _from_verdict(name: str, verdict: Any, days: Any) -> list[tuple[str, str]] |
     options, problems = ImportOptions.from_props({"expiry_warning_days": days})
     if path is None or problems:
         return None
-    found = [(f["severity"], f"[{f['code']}] {name}: {f['location']}: {f['message']}") for f in verdict["findings"]]
+    try:
+        found = [(str(f["severity"]), f"[{f['code']}] {name}: {f['location']}: {f['message']}")
+                 for f in verdict["findings"]]
+    except (TypeError, KeyError):
+        return None  # not a verdict this version wrote: judge again
     found += [("warning", f"[VAL003] {name}: {location}: {message}")
               for message, location in expiring(path, clock.now(), options.expiry_warning_days)]
     return found

@@ -278,3 +278,22 @@ def test_a_preview_of_an_unchanged_import_reads_nothing_from_aws_and_a_changed_o
     changed = provider.check(checked, props(arn, other.pem))
     assert "KEY001" in " ".join(f.reason for f in changed.failures)  # the live CSR was read: not its key
     assert calls.get().get("GetCertificateAuthorityCsr", 0) + calls.get().get("DescribeCertificateAuthority", 0) > 0
+
+
+def test_a_refresh_that_finds_other_certificates_clears_the_kept_verdict(provider):
+    """The verdict kept in state judges the certificates it names: a refresh that reads others in the CA clears it,
+    and adopting what AWS holds as the declared certificate is then judged anew (its warnings, not the old ones)."""
+    arn, csr = pca.create_ca("SUBORDINATE", "Verdict CA")
+    declared = props(arn, pca.external_sign(csr, OFFLINE_INTER), chain(OFFLINE_INTER, OFFLINE_ROOT))
+    checked = provider.check({}, declared).inputs
+    outs = provider.create(checked).outs
+    assert outs["verdict"]["validity"][0][1] == "certificate"
+    assert provider.read(arn, outs).outs["verdict"] == outs["verdict"]  # the same certificates: kept
+    other = pca.external_sign(csr, OFFLINE_INTER, days=10)
+    pca.import_raw(arn, other, chain(OFFLINE_INTER, OFFLINE_ROOT))
+    refreshed = provider.read(arn, outs)
+    assert refreshed.outs["verdict"] is None and refreshed.inputs["verdict"] is None
+    adopted = provider.check(refreshed.inputs, {**refreshed.inputs, "certificate": other})
+    assert not adopted.failures
+    ends = {location: end for _label, location, end in adopted.inputs["verdict"]["validity"]}
+    assert ends["certificate"] != outs["verdict"]["validity"][0][2]  # the certificate AWS holds, judged now

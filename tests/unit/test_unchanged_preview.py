@@ -156,3 +156,24 @@ def test_an_unchanged_import_keeps_only_canonical_pem_in_state_even_from_an_olde
 def test_the_old_urn_an_alias_names(parent_urn, expected):
     from pca_import.resources.types import legacy_urn
     assert legacy_urn("r", parent_urn, "dev", "proj") == expected
+
+
+def test_an_unchanged_import_without_a_kept_verdict_is_judged_and_gets_one(monkeypatch):
+    """A state made before verdicts were kept (or one a refresh cleared): the same inputs are judged once more, so
+    the next state has a verdict the program can show warnings from."""
+    root = ca("Verdictless Root")
+    sub = ca("Verdictless Sub", root)
+    provider = CaCertificateImportProvider()
+    provider._live_checks = False
+    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
+                                "certificate_chain": root.pem})
+    old = {k: v for k, v in state.items() if k != "verdict"}
+    result = provider.check(old, dict(old))
+    assert not result.failures and [e[1] for e in result.inputs["verdict"]["validity"]] == ["certificate", "chain[0]"]
+
+
+@pytest.mark.parametrize("verdict", [None, "text", {"validity": []}, {"findings": [{"code": "X"}], "validity": []},
+                                     {"findings": [], "validity": [["label", "certificate", "no date"]]}])
+def test_what_is_not_a_kept_verdict_makes_the_program_judge_again(verdict):
+    from pca_import.resources.resource import _from_verdict
+    assert _from_verdict("imp", verdict, 30) is None
