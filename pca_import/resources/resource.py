@@ -107,6 +107,11 @@ class CaCertificateImport(Resource, module=TYPE_MODULE, name=IMPORT_NAME):
         _warn_when_known(self, resource_name, args)
 
 
+def _line(name: str, code: str, location: object, message: str) -> str:
+    """How a warning or notice of import `name` reads in the preview."""
+    return f"[{code}] {name}: {location}: {message}"
+
+
 def _findings(name: str, values) -> list[tuple[str, str]]:
     """(severity, text) of the warnings and notices for import `name`'s certificate, chain, profile and warning days,
     from the rule engine (a verdict this version did not write: a state made by an earlier version)."""
@@ -118,7 +123,7 @@ def _findings(name: str, values) -> list[tuple[str, str]]:
         return []  # the provider's check reports them
     from pca_import.core.validate import validate_import  # loads cryptography: only when there is a certificate
     report = validate_import(cert, chain, profile=options.rule_profile, expiry_warning_days=options.expiry_warning_days)
-    return [(f.severity, f"[{f.code}] {name}: {f.location}: {f.message}") for f in report.findings
+    return [(f.severity, _line(name, f.code, f.location, f.message)) for f in report.findings
             if f.severity in ("warning", "notice")]
 
 
@@ -130,11 +135,11 @@ def _from_verdict(name: str, verdict: Any, days: Any) -> list[tuple[str, str]] |
     if path is None or problems:
         return None
     try:
-        found = [(str(f["severity"]), f"[{f['code']}] {name}: {f['location']}: {f['message']}")
+        found = [(str(f["severity"]), _line(name, f["code"], f["location"], f["message"]))
                  for f in verdict["findings"]]
     except (TypeError, KeyError):
         return None  # not a verdict this version wrote: judge again
-    found += [("warning", f"[VAL003] {name}: {location}: {message}")
+    found += [("warning", _line(name, "VAL003", location, message))
               for message, location in expiring(path, clock.now(), options.expiry_warning_days)]
     return found
 

@@ -23,6 +23,18 @@ WRITES = ("CreateCertificateAuthority", "IssueCertificate", "ImportCertificateAu
           "DeleteCertificateAuthority")
 
 
+def _previous_project(tmp_path, emulator_url) -> tuple:
+    """(the previous version's source, a project on the emulator that runs it: PYTHONPATH names that source; the
+    program is for the caller to write)."""
+    old = tmp_path / "previous"
+    _previous_source(old)
+    env = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    proj = LocalProject(tmp_path / "work", engine_bin(), {**env, "PYTHONPATH": str(old)})
+    (proj.dir / "__main__.py").unlink()
+    return old, proj
+
+
 def _previous_source(dest) -> None:
     blob = subprocess.run(["git", "-C", str(REPO), "archive", PREVIOUS, "pca_import", "__main__.py"],
                           capture_output=True, check=True).stdout
@@ -33,13 +45,8 @@ def _previous_source(dest) -> None:
 def test_a_stack_of_the_previous_version_upgrades_without_replace_or_write(tmp_path, emulator_url):
     from calls import Calls
     calls = Calls(emulator_url)
-    old = tmp_path / "previous"
-    _previous_source(old)
-    env = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    proj = LocalProject(tmp_path / "work", engine_bin(), {**env, "PYTHONPATH": str(old)})
+    old, proj = _previous_project(tmp_path, emulator_url)
     main = proj.dir / "__main__.py"
-    main.unlink()
     main.symlink_to(old / "__main__.py")
     key = new_key("EC_secp384r1")
     root = CA(build_certificate(key.public_key(), name("Upgrade Offline Root"), name("Upgrade Offline Root"), key,
@@ -104,16 +111,12 @@ Team("team")
 
 def test_a_users_own_program_of_the_previous_version_keeps_its_resources(tmp_path, emulator_url):
     """A user's program (not our project) that declared our resources with the previous version — one at the
-    stack's top level, one given the stack itself as parent, one inside the user's own component — keeps them: each carries its old URN as an alias, so
-    the resources are the same ones with their new type, nothing created or deleted in AWS."""
+    stack's top level, one given the stack itself as parent, one inside the user's own component — keeps them:
+    each carries its old URN as an alias, so the resources are the same ones with their new type, nothing created
+    or deleted in AWS."""
     from calls import Calls
-    old = tmp_path / "previous"
-    _previous_source(old)
-    env = {"AWS_ENDPOINT_URL": emulator_url, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    proj = LocalProject(tmp_path / "work", engine_bin(), {**env, "PYTHONPATH": str(old)})
+    _old, proj = _previous_project(tmp_path, emulator_url)
     main = proj.dir / "__main__.py"
-    main.unlink()
     main.write_text(USER_PROGRAM)
     proj.init_stack("team")
     proj.up("team")

@@ -42,13 +42,18 @@ def _checked(provider, news: dict) -> dict:
     return result.inputs
 
 
+def _applied(sub, root) -> tuple[CaCertificateImportProvider, dict]:
+    """A provider that previews offline, and the inputs a successful apply of `sub` under `root` left in state."""
+    provider = CaCertificateImportProvider()
+    provider._live_checks = False
+    return provider, _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
+                                         "certificate_chain": root.pem})
+
+
 def test_an_unchanged_import_is_not_judged_again_but_a_changed_one_is(monkeypatch):
     root = ca("Unchanged Root")
     sub = ca("Unchanged Sub", root)
-    provider = CaCertificateImportProvider()
-    provider._live_checks = False
-    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
-                                "certificate_chain": root.pem})
+    provider, state = _applied(sub, root)
     import pca_import.core.validate as validate
 
     def judged(*_a, **_k):
@@ -65,10 +70,7 @@ def test_an_unchanged_import_is_not_judged_again_but_a_changed_one_is(monkeypatc
 def test_an_unchanged_import_that_has_expired_since_is_judged_again(monkeypatch):
     root = ca("Expiring Root", days=400)
     sub = ca("Expiring Sub", root, days=30)
-    provider = CaCertificateImportProvider()
-    provider._live_checks = False
-    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
-                                "certificate_chain": root.pem})
+    provider, state = _applied(sub, root)
     monkeypatch.setenv("PCA_IMPORT_NOW", (dt.datetime.now(UTC) + dt.timedelta(days=60)).isoformat())
     result = provider.check(state, dict(state))
     assert any("[VAL001]" in f.reason for f in result.failures), [f.reason for f in result.failures]
@@ -93,10 +95,7 @@ def test_an_unchanged_certificate_with_something_added_is_judged_in_full(extra, 
     from certfactory import private_key_pem
     root = ca("Appended Root")
     sub = ca("Appended Sub", root)
-    provider = CaCertificateImportProvider()
-    provider._live_checks = False
-    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
-                                "certificate_chain": root.pem})
+    provider, state = _applied(sub, root)
     added = {"key": private_key_pem("Appended Sub"), "text": "issued by the ceremony of 2026-12-01\n",
              "der-block": "-----BEGIN PKCS7-----\nMAA=\n-----END PKCS7-----\n"}[extra]
     import pca_import.core.validate as validate
@@ -132,10 +131,7 @@ def test_an_unchanged_import_keeps_only_canonical_pem_in_state_even_from_an_olde
     from certfactory import private_key_pem
     root = ca("Legacy Root")
     sub = ca("Legacy Sub", root)
-    provider = CaCertificateImportProvider()
-    provider._live_checks = False
-    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
-                                "certificate_chain": root.pem})
+    provider, state = _applied(sub, root)
     clean = dict(state)
     legacy = {**state, "certificate_chain": root.pem + private_key_pem("Legacy Root")}
     result = provider.check(legacy, clean)
@@ -163,10 +159,7 @@ def test_an_unchanged_import_without_a_kept_verdict_is_judged_and_gets_one(monke
     the next state has a verdict the program can show warnings from."""
     root = ca("Verdictless Root")
     sub = ca("Verdictless Sub", root)
-    provider = CaCertificateImportProvider()
-    provider._live_checks = False
-    state = _checked(provider, {"certificate_authority_arn": ARN, "certificate": sub.pem,
-                                "certificate_chain": root.pem})
+    provider, state = _applied(sub, root)
     old = {k: v for k, v in state.items() if k != "verdict"}
     result = provider.check(old, dict(old))
     assert not result.failures and [e[1] for e in result.inputs["verdict"]["validity"]] == ["certificate", "chain[0]"]
